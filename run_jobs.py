@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -52,6 +53,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # yoyo records the OS user; a container uid without a passwd entry has none to look up.
+    os.environ.setdefault("USER", "course-inventory")
     if args.list_jobs:
         width = max(len(job.name) for job in JobName)
         sys.stdout.write("".join(f"{j.name:<{width}}  {j.description}\n" for j in JobName))

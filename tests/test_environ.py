@@ -188,3 +188,23 @@ def test_json_log_lines_carry_job_and_run_id(capsys):
     assert entry["message"] == "hello world"
     assert (entry["job"], entry["run_id"], entry["level"]) == ("MIVIDEO", 42, "INFO")
     environ.configure_logging("INFO")
+
+
+def schema_keys(node: dict, definitions: dict) -> set[str]:
+    if "$ref" in node:
+        node = definitions[node["$ref"].rsplit("/", 1)[-1]]
+    keys = set()
+    for name, sub in node.get("properties", {}).items():
+        keys |= {name} | schema_keys(sub, definitions)
+    return keys
+
+
+def test_every_schema_key_is_documented():
+    schema = hjson.loads(environ.SCHEMA_PATH.read_text(encoding="utf-8"))
+    docs = (environ.ROOT_DIR / "docs" / "configuration.md").read_text(encoding="utf-8")
+    template = TEMPLATE.read_text(encoding="utf-8")
+    undocumented = sorted(k for k in schema_keys(schema, schema["definitions"])
+                          if f"`{k}`" not in docs)
+    assert undocumented == []
+    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM"):
+        assert f"{section}: {{" in template
