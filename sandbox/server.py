@@ -116,6 +116,9 @@ class Faults:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client's delayed ACK
+    # stalls every response by ~40 ms (22 req/s on one connection instead of ~600).
+    disable_nagle_algorithm = True
     app: App
 
     def _serve(self) -> None:
@@ -160,11 +163,12 @@ class RunningServer:
         self.name = name
         self._server = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{name}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{name}", daemon=True
         )
         self._thread.start()
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{port}"
         logger.debug("sandbox %s listening on %s", name, self.url)
 
     def stop(self) -> None:
