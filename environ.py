@@ -453,5 +453,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("urllib3", "google", "filelock"):
-        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Library chatter (each migration step, each pooled connection) only when debugging.
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for noisy in ("urllib3", "google", "filelock", "yoyo"):
+        logging.getLogger(noisy).setLevel(quiet)

@@ -73,13 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _settings(args: argparse.Namespace, stack: ExitStack) -> environ.Settings:
     jobs = [name.strip().upper() for name in args.jobs.split(",")] if args.jobs else None
-    path, placeholders = args.config, None
+    path, placeholders, env = args.config, None, dict(os.environ)
     if args.sandbox:
         import sandbox
 
-        placeholders = stack.enter_context(sandbox.running(args.sandbox))
+        local = stack.enter_context(sandbox.running(args.sandbox))
+        placeholders, env = local.placeholders, {**local.env, **os.environ}
         path = path or environ.SANDBOX_CONFIG_PATH
-    settings = environ.load_settings(path, jobs=jobs, placeholders=placeholders)
+    settings = environ.load_settings(path, env=env, jobs=jobs, placeholders=placeholders)
     return replace(settings, force_replace=True) if args.force_replace else settings
 
 

@@ -1,0 +1,1 @@
+DELETE FROM lti_type WHERE canvas_id IN (25194, 4352);

@@ -1,0 +1,75 @@
+"""Run records: one job_run row per job per run, plus data_source_status rows on success."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from environ import redact
+from vocab import DataSourceStatus, LoadError
+
+logger = logging.getLogger(__name__)
+
+ERROR_MAX_CHARS = 2000
+FINAL_STATUSES = ("succeeded", "failed")
+
+
+def utc_now() -> datetime:
+    """Current time as naive UTC, whole seconds: what DATETIME columns hold."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Convert an aware datetime to naive UTC; naive values are taken as UTC already."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def start_job_run(engine: sa.Engine, job_name: str) -> int:
+    """Insert a job_run row with status 'running' and return its id (from the insert itself)."""
+    sql = sa.text("INSERT INTO job_run (job_name, started_at, status) "
+                  "VALUES (:job_name, :started_at, 'running')")
+    with engine.begin() as conn:
+        result = conn.execute(sql, {"job_name": job_name, "started_at": utc_now()})
+        run_id = result.lastrowid
+    if not run_id:
+        raise LoadError("the database returned no id for the new job_run row")
+    return int(run_id)
+
+
+def finish_job_run(engine: sa.Engine, run_id: int, *, status: str,
+                   rows_written: Mapping[str, int], error: str | None,
+                   statuses: Sequence[DataSourceStatus]) -> None:
+    """Close a job_run row; on success also record when each data source was last updated."""
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"status must be one of {FINAL_STATUSES}, not {status!r}")
+    values = {
+        "id": run_id, "status": status, "finished_at": utc_now(),
+        "rows_written": sum(rows_written.values()),
+        "rows_by_table": json.dumps(dict(sorted(rows_written.items()))),
+        "error": _summarise(error),
+    }
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "UPDATE job_run SET status = :status, finished_at = :finished_at, error = :error, "
+            "rows_written = :rows_written, rows_by_table = :rows_by_table WHERE id = :id"), values)
+        if status == "succeeded" and statuses:
+            conn.execute(sa.text(
+                "INSERT INTO data_source_status (data_source_name, data_updated_at, job_run_id) "
+                "VALUES (:name, :updated_at, :run_id)"),
+                [{"name": s.name.name, "updated_at": naive_utc(s.data_updated_at),
+                  "run_id": run_id} for s in statuses])
+
+
+def _summarise(error: str | None) -> str | None:
+    if error is None:
+        return None
+    error = redact(error)
+    if len(error) <= ERROR_MAX_CHARS:
+        return error
+    return error[:ERROR_MAX_CHARS - 15] + " ...[truncated]"

@@ -1,0 +1,55 @@
+"""SQLite writes: executemany inside the caller's transaction (WAL readers keep their snapshot)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from db.frames import TableInfo, row_batches
+
+logger = logging.getLogger(__name__)
+
+BATCH_ROWS = 50_000
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SqliteWriter:
+    """The SQLite counterpart of db.bulk.MySqlWriter."""
+
+    def insert(self, conn: sa.Connection, df: pd.DataFrame, info: TableInfo,
+               table: str | None = None) -> int:
+        return _execute_rows(conn, df, info, _insert_sql(table or info.name, df.columns))
+
+    def upsert(self, conn: sa.Connection, df: pd.DataFrame, info: TableInfo,
+               key: Sequence[str]) -> int:
+        update = [c for c in df.columns if c not in key]
+        action = ("DO UPDATE SET " + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in update)
+                  if update else "DO NOTHING")
+        conflict = ", ".join(_q(c) for c in key)
+        sql = f"{_insert_sql(info.name, df.columns)} ON CONFLICT ({conflict}) {action}"
+        return _execute_rows(conn, df, info, sql)
+
+    def replace_tables(self, engine: sa.Engine,
+                       frames: Mapping[str, tuple[pd.DataFrame, TableInfo]]) -> None:
+        """Delete and refill every table in one transaction: readers see old or new, all of it."""
+        with engine.begin() as conn:
+            for table, (df, info) in frames.items():
+                conn.exec_driver_sql(f"DELETE FROM {_q(table)}")
+                self.insert(conn, df, info)
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(_q(c) for c in columns)
+    return f"INSERT INTO {_q(table)} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
+
+
+def _execute_rows(conn: sa.Connection, df: pd.DataFrame, info: TableInfo, sql: str) -> int:
+    for batch in row_batches(df, info, BATCH_ROWS):
+        conn.exec_driver_sql(sql, batch)
+    return len(df)

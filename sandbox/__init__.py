@@ -1,0 +1,112 @@
+"""Local emulators of Canvas, BigQuery, Kaltura and Zoom, started together for sandbox runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+logger = logging.getLogger(__name__)
+
+CANVAS_TOKEN = "sandbox-canvas-token"
+KALTURA_SECRET = "sandbox-kaltura-secret"
+KALTURA_PARTNER_ID = 1234
+EVENTS_TABLE = "udp-sandbox.event_store.events"
+# How much activity each size generates besides the Canvas university.
+VOLUMES = {
+    "tiny": {"events": 400, "media": 60, "meetings_per_day": 4},
+    "demo": {"events": 6_000, "media": 800, "meetings_per_day": 25},
+    "large": {"events": 120_000, "media": 15_000, "meetings_per_day": 400},
+}
+DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+UDW_DATABASE = "course_inventory_sandbox_udw"
+
+
+@dataclass
+class Sandbox:
+    """What a sandbox run needs: config placeholders and environment defaults."""
+
+    placeholders: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
+    """Start every emulator on loopback for the generated university of ``size``.
+
+    The emulators stop when the block ends. A reachable PostgreSQL (``SANDBOX_PG_URL``,
+    default the local server) is filled with the UDW tables, so the UDW enrichment runs too.
+    """
+    from sandbox import bigquery_api, canvas_api, kaltura_api, zoom_api
+    from sandbox.generator import build_university
+    from sandbox.kaltura_media import generate_media
+    from sandbox.udp_events import generate_events
+    from sandbox.zoom_data import build_account
+
+    volume = VOLUMES[size]
+    now = datetime.now(UTC).replace(microsecond=0)
+    university = build_university(size, seed=seed)
+    course_ids = list(university.course_ids)
+    first_day = (now - timedelta(days=30)).date()
+    events = generate_events(course_ids, end=now, days=14, count=volume["events"], seed=seed)
+    media = generate_media(course_ids, start=now - timedelta(days=60), end=now,
+                           count=volume["media"], seed=seed)
+    account = build_account(first_day, now.date() - timedelta(days=1), seed=seed,
+                            per_day=volume["meetings_per_day"])
+    with ExitStack() as stack:
+        canvas = stack.enter_context(canvas_api.start(university, token=CANVAS_TOKEN))
+        bigquery = stack.enter_context(bigquery_api.start(events, table=EVENTS_TABLE))
+        kaltura = stack.enter_context(kaltura_api.start(
+            media, partner_id=KALTURA_PARTNER_ID, admin_secret=KALTURA_SECRET))
+        zoom = stack.enter_context(zoom_api.start(account))
+        info = Sandbox(
+            placeholders={
+                "<sandbox:canvas>": canvas.url,
+                "<sandbox:canvas_token>": CANVAS_TOKEN,
+                "<sandbox:bigquery>": bigquery.url,
+                "<sandbox:events_table>": EVENTS_TABLE,
+                "<sandbox:kaltura>": kaltura.url,
+                "<sandbox:kaltura_secret>": KALTURA_SECRET,
+                "<sandbox:zoom>": zoom.url,
+                "<sandbox:zoom_secret>": account.client_secret,
+            },
+            env={
+                "CANVAS__CANVAS_TERM_IDS": str([t["id"] for t in university.terms]),
+                "ZOOM__FIRST_DAY": first_day.isoformat(),
+                "MIVIDEO__default_last_timestamp": (now - timedelta(days=14)).isoformat(),
+                **_udw_env(university),
+            },
+        )
+        logger.info("sandbox %s: %d courses, emulators on %s, %s, %s, %s", size,
+                    len(course_ids), canvas.url, bigquery.url, kaltura.url, zoom.url)
+        yield info
+
+
+def _udw_env(university: object) -> dict[str, str]:
+    """Fill a sandbox UDW database when PostgreSQL is reachable; otherwise run without UDW."""
+    import json
+
+    import sqlalchemy as sa
+
+    from sandbox.udw import fill_udw, udw_reachable
+
+    admin_url = os.environ.get("SANDBOX_PG_URL", DEFAULT_PG_URL)
+    if not udw_reachable(admin_url):
+        logger.info("sandbox: no PostgreSQL at the UDW address; COURSE_INVENTORY runs without UDW")
+        return {}
+    url = sa.engine.make_url(admin_url).set(database=UDW_DATABASE)
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                                  {"d": UDW_DATABASE}).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{UDW_DATABASE}"'))
+    finally:
+        engine.dispose()
+    rendered = url.render_as_string(hide_password=False)
+    fill_udw(rendered, university)  # type: ignore[arg-type]
+    return {"UDW": json.dumps({"url": rendered})}

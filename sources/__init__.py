@@ -1,0 +1,1 @@
+"""Clients for the external sources: HTTP plumbing, Canvas, UDW, Zoom and others."""

@@ -1,0 +1,307 @@
+"""Shared HTTP plumbing for every API client: session, retry policy, error mapping, redaction."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from environ import redact as redact_secrets
+from vocab import (
+    DataSourceName,
+    FatalSourceError,
+    ResourceNotFound,
+    RetriableSourceError,
+    SourceError,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# GraphQL reads are POSTs; they are as safe to repeat as a GET.
+RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST"})
+SECRET_PARAMS = frozenset(
+    {"access_token", "token", "api_key", "key", "secret", "client_secret", "password", "ks",
+     "signature", "code", "refresh_token"}
+)
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+MASK = "***"
+_BODY_EXCERPT = 200
+
+
+@dataclass
+class RequestStats:
+    """Thread-safe counters of what a client sent: wire requests, retries and throttled replies."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, *, requests: int = 0, retries: int = 0, throttled: int = 0) -> None:
+        with self._lock:
+            self.requests += requests
+            self.retries += retries
+            self.throttled += throttled
+
+    def as_dict(self) -> dict[str, int]:
+        return {"requests": self.requests, "retries": self.retries, "throttled": self.throttled}
+
+
+class _CountingRetry(Retry):
+    """urllib3 Retry that records every retry it decides on, for run statistics and logs."""
+
+    stats: RequestStats | None = None
+
+    def new(self, **kw: Any) -> _CountingRetry:
+        retry = super().new(**kw)
+        retry.stats = self.stats
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any,
+                  **kwargs: Any) -> _CountingRetry:
+        retry = super().increment(method, url, *args, **kwargs)
+        response = kwargs.get("response")
+        status = getattr(response, "status", None)
+        if self.stats is not None:
+            self.stats.add(requests=1, retries=1, throttled=int(status == 429))
+        logger.info("retrying %s %s after %s", method, redact_url(url or ""),
+                    status or kwargs.get("error"))
+        return retry
+
+
+class TimeoutSession(requests.Session):
+    """A Session that never sends a request without a timeout, and counts what it sends."""
+
+    def __init__(self, timeout: float, stats: RequestStats | None = None) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.stats = stats or RequestStats()
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        self.stats.add(requests=1)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s", method, redact_url(str(url)))
+        return super().request(method, url, *args, **kwargs)
+
+
+def build_session(
+    *,
+    max_attempts: int,
+    pool_size: int,
+    timeout: float,
+    backoff_factor: float = 0.5,
+    backoff_max: float = 30.0,
+    backoff_jitter: float = 0.5,
+    allowed_methods: Collection[str] = RETRY_METHODS,
+    retry_statuses: Collection[int] = RETRY_STATUSES,
+    stats: RequestStats | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> TimeoutSession:
+    """Build a pooled session that retries connection errors, 429 and 5xx with backoff.
+
+    Args:
+        max_attempts: total tries per request, the first one included (MAX_REQ_ATTEMPTS).
+        pool_size: connections kept per host; match the number of worker threads.
+        timeout: seconds for connect and for each read, applied to every request.
+        backoff_factor, backoff_max, backoff_jitter: exponential waits, capped, plus jitter;
+            a Retry-After header from the server takes precedence.
+        retry_statuses: statuses retried here; a client that handles throttling itself
+            can leave 429 out.
+
+    Returns:
+        A session whose final non-2xx response is returned (not raised); pass it to
+        ``raise_for_status`` so status mapping stays in one place.
+    """
+    retry = _CountingRetry(
+        total=max(max_attempts - 1, 0),
+        status_forcelist=frozenset(retry_statuses),
+        allowed_methods=frozenset(allowed_methods),
+        backoff_factor=backoff_factor,
+        backoff_max=backoff_max,
+        backoff_jitter=backoff_jitter,
+        respect_retry_after_header=True,
+        retry_after_max=int(max(backoff_max * 4, 60)),
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    session = TimeoutSession(timeout, stats)
+    retry.stats = session.stats
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 1), max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update(headers or {})
+    return session
+
+
+def send(session: requests.Session, method: str, url: str, source: DataSourceName,
+         **kwargs: Any) -> requests.Response:
+    """Send one request, turning transport failures into RetriableSourceError."""
+    try:
+        return session.request(method, url, **kwargs)
+    except _TRANSIENT as err:
+        raise RetriableSourceError(_transport_message(method, url, err), source) from err
+    except requests.RequestException as err:
+        raise FatalSourceError(_transport_message(method, url, err), source) from err
+
+
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.RetryError,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def _transport_message(method: str, url: str, err: Exception) -> str:
+    return f"{method} {redact_url(url)}: {type(err).__name__}: {_redact(str(err))[:300]}"
+
+
+def backoff_delay(attempt: int, *, factor: float, maximum: float, jitter: float,
+                  retry_after: str | None = None) -> float:
+    """Seconds to wait before retry number ``attempt`` (1-based); Retry-After wins when given."""
+    hinted = parse_retry_after(retry_after)
+    if hinted is not None:
+        return min(hinted, maximum * 4)
+    return min(factor * (2 ** (attempt - 1)), maximum) + random.uniform(0, jitter)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def is_rate_limited(response: requests.Response) -> bool:
+    """True for 429, and for the 403 Canvas (and others) send when a quota is exhausted."""
+    if response.status_code == 429:
+        return True
+    return response.status_code == 403 and "rate limit exceeded" in response.text.lower()
+
+
+def raise_for_status(response: requests.Response, source: DataSourceName) -> None:
+    """The one place that maps an HTTP status to our error hierarchy.
+
+    Raises:
+        ResourceNotFound: 404 (not retried).
+        RetriableSourceError: 429, throttling 403, 5xx, once retries are spent.
+        FatalSourceError: any other non-2xx, such as a permission 403 or a 401.
+    """
+    status = response.status_code
+    if status < 400:
+        return
+    message = f"{describe(response)}: HTTP {status} {response.reason or ''}"
+    detail = error_message(response)
+    if detail:
+        message = f"{message.rstrip()}: {detail}"
+    error_class: type[SourceError]
+    if status == 404:
+        error_class = ResourceNotFound
+    elif is_rate_limited(response) or status >= 500:
+        error_class = RetriableSourceError
+    else:
+        error_class = FatalSourceError
+    raise error_class(message, source)
+
+
+def decode_json(response: requests.Response, source: DataSourceName) -> Any:
+    """The body as JSON; an HTML page or a malformed body becomes a clear FatalSourceError."""
+    content_type = response.headers.get("Content-Type", "")
+    if "html" in content_type.lower() or response.text.lstrip()[:1] == "<":
+        raise FatalSourceError(
+            f"{describe(response)}: expected JSON, got an HTML page "
+            f"({content_type or 'no content type'}): {_excerpt(response.text)!r}",
+            source,
+        )
+    try:
+        return response.json()
+    except ValueError as err:
+        raise FatalSourceError(
+            f"{describe(response)}: malformed JSON ({err}): "
+            f"{_excerpt(response.text)!r}",
+            source,
+        ) from err
+
+
+def error_message(response: requests.Response) -> str:
+    """The API's own error text from a JSON error body, else a short excerpt of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return _excerpt(response.text)
+    messages = _messages_in(body)
+    return _redact("; ".join(messages)[:_BODY_EXCERPT]) if messages else _excerpt(response.text)
+
+
+def _messages_in(body: Any) -> list[str]:
+    if isinstance(body, dict):
+        for key in ("errors", "error", "message", "errorMessage"):
+            if key in body:
+                return _messages_in(body[key])
+        return []
+    if isinstance(body, list):
+        return [m for item in body for m in _messages_in(item)]
+    return [str(body)] if body not in (None, "") else []
+
+
+def describe(response: requests.Response) -> str:
+    """``METHOD path?query`` of the request behind a response, secrets masked."""
+    request = response.request
+    return f"{request.method} {redact_url(request.url or '', keep_host=False)}"
+
+
+def redact_url(url: str, *, keep_host: bool = True) -> str:
+    """The URL with secret query parameters and any user:password masked."""
+    parts = urlsplit(url)
+    query = urlencode(
+        [(k, MASK if k.lower().rstrip("[]") in SECRET_PARAMS else v)
+         for k, v in parse_qsl(parts.query, keep_blank_values=True)],
+        safe="[]*",
+    )
+    netloc = parts.netloc.rsplit("@", 1)[-1] if keep_host else ""
+    scheme = parts.scheme if keep_host else ""
+    return _redact(urlunsplit((scheme, netloc, parts.path, query, "")))
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers safe to log: credentials replaced by a mask that keeps the scheme."""
+    return {k: (_mask_credential(v) if k.lower() in SECRET_HEADERS else v)
+            for k, v in headers.items()}
+
+
+def _mask_credential(value: str) -> str:
+    scheme, _, rest = value.partition(" ")
+    return f"{scheme} {MASK}" if rest else MASK
+
+
+def _excerpt(text: str) -> str:
+    return _redact(re.sub(r"\s+", " ", text).strip()[:_BODY_EXCERPT])
+
+
+def _redact(text: str) -> str:
+    """Mask every configured secret value (environ registers them) in text for logs or errors."""
+    return redact_secrets(text)

@@ -1,0 +1,107 @@
+"""Migrations: the whole contract schema from empty, same ids on both engines, rerun no-op."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from db import Database
+from db.engine import make_engine
+from db.migrate import MIGRATIONS_DIR, migrate, yoyo_url
+from environ import DbSettings
+
+SCHEMA = {
+    "term": ["canvas_id", "name", "sis_id", "start_at", "end_at"],
+    "account": ["canvas_id", "name", "sis_id", "parent_account_id"],
+    "course": ["canvas_id", "sis_id", "name", "account_id", "term_id", "created_at",
+               "published_at", "workflow_state"],
+    "course_section": ["canvas_id", "sis_id", "name", "course_id"],
+    "enrollment": ["canvas_id", "course_id", "course_section_id", "user_id", "workflow_state",
+                   "role_type"],
+    "canvas_course_usage": ["id", "course_id", "views", "participations", "date"],
+    "job_run": ["id", "job_name", "started_at", "finished_at", "status", "error",
+                "rows_written", "rows_by_table"],
+    "data_source_status": ["id", "data_source_name", "data_updated_at", "job_run_id"],
+    "mivideo_media_started_hourly": ["id", "event_hour_utc", "course_id",
+                                     "event_time_utc_latest", "event_count"],
+    "mivideo_media_created": ["id", "created_at", "name", "duration"],
+    "mivideo_media_courses": ["media_id", "course_id", "in_context"],
+    "lti_type": ["canvas_id", "des", "rpt_group_nm"],
+    "lti_placement": ["id", "course_id", "account_id", "course_name", "placement_type_id"],
+    "zoom_meeting": ["uuid", "meeting_id", "topic", "host_id", "start_time", "end_time",
+                     "duration_minutes", "participants", "participant_minutes_est",
+                     "meeting_day"],
+    "etl_cursor": ["name", "value", "updated_at"],
+}
+INDEXED = {"course": {"account_id", "term_id"}, "course_section": {"course_id"},
+           "enrollment": {"course_id", "user_id"}, "zoom_meeting": {"meeting_day"}}
+
+
+def migration_ids() -> list[str]:
+    return sorted(p.name.split(".py")[0].split(".sql")[0] for p in MIGRATIONS_DIR.iterdir()
+                  if p.suffix in (".py", ".sql") and not p.name.endswith(".rollback.sql"))
+
+
+def test_migrations_build_the_whole_schema_and_rerun_is_a_no_op(any_db_url):
+    engine = make_engine(DbSettings(any_db_url))
+    try:
+        assert migrate(engine) == migration_ids()
+        assert migrate(engine) == []
+        inspector = sa.inspect(engine)
+        for table, columns in SCHEMA.items():
+            assert [c["name"] for c in inspector.get_columns(table)] == columns, table
+        for table, columns in INDEXED.items():
+            indexed = {ix["column_names"][0] for ix in inspector.get_indexes(table)}
+            assert columns <= indexed, table
+        with engine.connect() as conn:
+            applied = conn.execute(sa.text("SELECT migration_id FROM _yoyo_migration")).scalars()
+            seeded = conn.execute(sa.text("SELECT * FROM lti_type ORDER BY canvas_id")).all()
+        assert sorted(applied) == migration_ids()
+        assert [tuple(r) for r in seeded] == [(4352, "Bluejeans", "Bluejeans"),
+                                              (25194, "Zoom", "Zoom")]
+    finally:
+        engine.dispose()
+
+
+def test_test_databases_are_fully_migrated(any_engine):
+    assert migrate(any_engine) == []
+
+
+def test_only_run_records_keep_a_foreign_key(any_engine):
+    inspector = sa.inspect(any_engine)
+    with_fks = {t for t in SCHEMA if inspector.get_foreign_keys(t)}
+    assert with_fks == {"data_source_status"}
+
+
+def test_mysql_tables_are_innodb_utf8mb4(mariadb_engine):
+    with mariadb_engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT table_name, engine, table_collation FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name NOT LIKE '%yoyo%'")).all()
+    assert {r[0] for r in rows} == set(SCHEMA)
+    assert all(r[1] == "InnoDB" and r[2].startswith("utf8mb4") for r in rows)
+
+
+def test_external_ids_are_case_sensitive_keys(any_engine):
+    database = Database(any_engine)
+    meetings = pd.DataFrame({"uuid": ["abcDEF==", "ABCdef=="],
+                             "meeting_day": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+    database.merge("zoom_meeting", meetings, key=["uuid"])
+    assert database.scalar("SELECT COUNT(*) FROM zoom_meeting") == 2
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("mysql+pymysql://u:p%40ss@db.example:3307/inv?charset=utf8mb4",
+     "mysql://u:p%40ss@db.example:3307/inv?charset=utf8mb4"),
+    ("mariadb+pymysql://u@h/inv", "mysql://u@h/inv"),
+])
+def test_yoyo_url_for_mysql(url, expected):
+    assert yoyo_url(make_url(url)) == expected
+
+
+def test_yoyo_url_for_sqlite_is_absolute():
+    assert yoyo_url(make_url("sqlite:///data/x.sqlite")) == f"sqlite:///{Path.cwd()}/data/x.sqlite"
