@@ -137,12 +137,16 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("sandbox emulator failed on %s %s", self.command, parts.path)
             response = Response(500, {"errors": [{"message": "emulator error"}]})
         body, headers = response.encoded()
-        self.send_response(response.status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(response.status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout fired); nothing is left to answer.
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -1,0 +1,1 @@
+"""COURSE_INVENTORY job: Canvas courses, rosters and usage into the inventory tables."""

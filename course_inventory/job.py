@@ -1,0 +1,124 @@
+"""COURSE_INVENTORY: Canvas terms, accounts, courses, rosters and usage, replaced as one set."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from course_inventory import fetch, transform
+from course_inventory.csvs import write_csvs
+from sources.canvas import CanvasClient
+from sources.concurrency import run_together
+from sources.udw import UdwClient
+from vocab import ConfigError, DataSourceName, DataSourceStatus
+
+if TYPE_CHECKING:
+    from db import Database
+    from environ import CanvasSettings, Settings, UdwSettings
+
+logger = logging.getLogger(__name__)
+
+# Publish dates come from the audit log once per course and are carried from run to run.
+KNOWN_PUBLISH_DATES = (
+    "SELECT canvas_id, published_at FROM course WHERE published_at IS NOT NULL"
+)
+
+
+def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
+    """Refresh the inventory tables for the configured account and terms."""
+    if settings.canvas is None:
+        raise ConfigError(["CANVAS: required by COURSE_INVENTORY"])
+    with CanvasClient(settings.canvas, max_attempts=settings.max_req_attempts,
+                      workers=settings.num_async_workers) as client:
+        return refresh(settings, db, client)
+
+
+def refresh(settings: Settings, db: Database, client: CanvasClient) -> list[DataSourceStatus]:
+    """``run`` with a given Canvas client (benchmarks and tests tune its backoff)."""
+    canvas = _canvas(settings)
+    started, extracted_at = time.monotonic(), datetime.now(UTC)
+    logger.info("COURSE_INVENTORY starting: account %s, terms %s, %d workers, UDW %s",
+                canvas.account_id, list(canvas.term_ids), client.workers,
+                "on" if settings.udw else "off")
+    frames = collect(canvas, client, db.query_frame(KNOWN_PUBLISH_DATES))
+    statuses = [DataSourceStatus(DataSourceName.CANVAS_API, extracted_at)]
+    if settings.udw is not None:
+        frames["course_section"], data_date = enrich_from_udw(settings.udw,
+                                                              frames["course_section"])
+        statuses.append(DataSourceStatus(DataSourceName.UNIZIN_DATA_WAREHOUSE, data_date))
+    else:
+        logger.info("UDW not configured: section SIS ids as Canvas gives them, "
+                    "no UNIZIN_DATA_WAREHOUSE status")
+    written = db.replace(frames)
+    if settings.create_csvs:
+        write_csvs(frames, settings.data_dir)
+    logger.info("COURSE_INVENTORY finished in %.1f s: rows %s; Canvas %s",
+                time.monotonic() - started, written, client.stats.as_dict())
+    return statuses
+
+
+def collect(canvas: CanvasSettings, client: CanvasClient,
+            known_dates: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Read everything from Canvas and shape it into the six tables."""
+    account = fetch.fetch_account(client, canvas.account_id)
+    root_id = account.get("root_account_id") or account["id"]
+    terms = fetch.fetch_terms(client, root_id, canvas.term_ids)
+    courses = _courses(client, canvas)
+    course_ids = courses["canvas_id"].tolist()
+    available = courses.loc[courses["workflow_state"] == "available", "canvas_id"].tolist()
+    undated = transform.courses_needing_publish_date(courses, known_dates)
+    logger.info("publish dates: %d known, %d available courses to look up",
+                len(known_dates), len(undated))
+    # The per-course reads are independent: running them side by side keeps the worker
+    # slots busy while GraphQL batches (slow, few) and REST calls (fast, many) interleave.
+    found = run_together({
+        "accounts": lambda: fetch.fetch_accounts(client, account, courses["account_id"].dropna()),
+        "rosters": lambda: fetch.fetch_rosters(client, course_ids),
+        "usage": lambda: fetch.fetch_activity(client, available),
+        "published": lambda: fetch.fetch_publish_times(client, undated),
+    }, on_error=client.stop)
+    rosters: fetch.Rosters = found["rosters"]
+    if rosters.skipped_courses or rosters.skipped_enrollments:
+        logger.warning("GraphQL: %d courses and %d enrollments skipped (see warnings above)",
+                       len(rosters.skipped_courses), rosters.skipped_enrollments)
+    return {
+        "term": transform.terms_frame(terms),
+        "account": transform.accounts_frame(found["accounts"]),
+        "course": transform.with_published_at(courses, known_dates, found["published"]),
+        "course_section": transform.sections_frame(rosters.sections),
+        "enrollment": transform.enrollments_frame(rosters.enrollments),
+        "canvas_course_usage": transform.usage_frame(found["usage"]),
+    }
+
+
+def enrich_from_udw(udw: UdwSettings,
+                    sections: pd.DataFrame) -> tuple[pd.DataFrame, datetime]:
+    """Section SIS ids from the warehouse, and the warehouse's own data date."""
+    with UdwClient(udw) as warehouse:
+        sis_ids = warehouse.section_sis_ids(sections["canvas_id"].tolist())
+        data_date = warehouse.canvas_data_date()
+    logger.info("UDW: %d of %d sections have a warehouse SIS id; data as of %s",
+                sis_ids["sis_id"].notna().sum(), len(sections), data_date.isoformat())
+    return transform.with_section_sis_ids(sections, sis_ids), data_date
+
+
+def _courses(client: CanvasClient, canvas: CanvasSettings) -> pd.DataFrame:
+    listed = fetch.fetch_courses(client, canvas.account_id, canvas.term_ids)
+    usable, restricted = transform.split_restricted(listed)
+    if restricted:
+        logger.warning("skipped %d restricted course stubs without details (ids %s)",
+                       len(restricted), [c.get("id") for c in restricted[:10]])
+    courses = transform.courses_frame(
+        usable, keep_without_students=canvas.keep_courses_without_students)
+    logger.info("courses: %d listed, %d kept", len(listed), len(courses))
+    return courses
+
+
+def _canvas(settings: Settings) -> CanvasSettings:
+    if settings.canvas is None:
+        raise ConfigError(["CANVAS: required by COURSE_INVENTORY"])
+    return settings.canvas

@@ -1,0 +1,221 @@
+"""Kaltura API v3 emulator: ``session.start`` and ``media.list``, answered in XML like Kaltura.
+
+The Python client POSTs JSON to ``/api_v3/service/{service}/action/{action}`` and only parses
+XML (see the wire notes), so every answer here, errors included, is XML.
+
+``media.list`` supports the ``KalturaMediaEntryFilter`` fields the MIVIDEO job uses:
+- ``categoriesFullNameIn``: comma-separated category full names; an entry matches when one of its
+  categories *is* a listed name or lies *under* it (``name>...``). That is how KAF channels such as
+  ``Canvas_UMich>site>channels>123`` are found with ``Canvas_UMich``; a sibling root such as
+  ``Canvas_UMich_Archive`` does not match.
+- ``createdAtGreaterThanOrEqual`` / ``createdAtLessThanOrEqual`` (epoch seconds), ``idNotIn``;
+- ``orderBy`` ``+createdAt`` or ``-createdAt`` (the default); ties in a fixed, id-unrelated order;
+- pager ``pageSize`` (default 30, at most 500) and ``pageIndex`` (from 1). Asking beyond the first
+  ``max_matches`` (10,000) results fails with ``QUERY_EXCEEDED_MAX_MATCHES_ALLOWED``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
+
+from sandbox.kaltura_media import MediaEntry
+from sandbox.server import Faults, Request, Response, RunningServer, start_server
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 500
+_ROUTE = re.compile(r"^/api_v3/service/(?P<service>\w+)/action/(?P<action>\w+)$")
+
+
+class KalturaApiError(Exception):
+    """An error Kaltura reports inside ``<result><error>``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class MediaLibrary:
+    """The partner's media entries; ``add()`` works while the server runs.
+
+    ``list_calls`` records the filter and pager of every ``media.list`` call, for tests.
+    """
+
+    def __init__(self, entries: Iterable[MediaEntry] = ()) -> None:
+        self._entries: dict[str, MediaEntry] = {}
+        self._lock = threading.Lock()
+        self.list_calls: list[dict[str, Any]] = []
+        self.add(entries)
+
+    def add(self, entries: Iterable[MediaEntry]) -> None:
+        with self._lock:
+            self._entries.update((entry.id, entry) for entry in entries)
+
+    def entries(self) -> list[MediaEntry]:
+        with self._lock:
+            return list(self._entries.values())
+
+    def search(self, criteria: dict[str, Any]) -> list[MediaEntry]:
+        """All entries matching a filter, in the filter's order."""
+        names = _split(criteria.get("categoriesFullNameIn"))
+        excluded = set(_split(criteria.get("idNotIn")))
+        low = int(criteria.get("createdAtGreaterThanOrEqual") or 0)
+        high = int(criteria.get("createdAtLessThanOrEqual") or 2**62)
+        found = [
+            entry for entry in self.entries()
+            if low <= entry.created_at <= high and entry.id not in excluded
+            and (not names or in_categories(entry.categories, names))
+        ]
+        order = criteria.get("orderBy") or "-createdAt"
+        if order not in ("+createdAt", "-createdAt"):
+            raise KalturaApiError("PROPERTY_VALIDATION_ENUM_VALUE", f"Unsupported orderBy {order}")
+        found.sort(key=_tiebreak)
+        found.sort(key=lambda entry: entry.created_at, reverse=order == "-createdAt")
+        return found
+
+
+def in_categories(categories: Iterable[str], names: Iterable[str]) -> bool:
+    """True when a category equals one of ``names`` or is a descendant of one."""
+    wanted = tuple(names)
+    return any(
+        category == name or category.startswith(name + ">")
+        for category in categories for name in wanted
+    )
+
+
+def _split(value: object) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _tiebreak(entry: MediaEntry) -> str:
+    # Kaltura gives no order among equal createdAt; a hash keeps it stable yet unlike id order.
+    return hashlib.md5(entry.id.encode(), usedforsecurity=False).hexdigest()
+
+
+class KalturaEmulator:
+    """The HTTP app; ``fail_on_list_call=N`` makes the Nth ``media.list`` call fail."""
+
+    def __init__(self, library: MediaLibrary, faults: Faults | None, *, partner_id: int,
+                 admin_secret: str, max_matches: int = 10_000,
+                 fail_on_list_call: int | None = None) -> None:
+        self.library, self.faults = library, faults
+        self.partner_id, self.admin_secret = str(partner_id), admin_secret
+        self.max_matches, self.fail_on_list_call = max_matches, fail_on_list_call
+        self.list_call_count = 0
+        self._sessions: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        injected = self.faults.apply(request) if self.faults else None
+        if injected is not None:
+            return _as_kaltura_fault(injected)
+        route = _ROUTE.match(request.path)
+        if request.method != "POST" or route is None:
+            return Response(404, "<html><body>404 Not Found</body></html>",
+                            {"Content-Type": "text/html"})
+        params = request.json() or {}
+        try:
+            result = self._dispatch(route.group("service"), route.group("action"), params)
+        except KalturaApiError as err:
+            result = _error_node(err)
+        return _xml(result)
+
+    def _dispatch(self, service: str, action: str, params: dict[str, Any]) -> etree._Element:
+        if (service, action) == ("session", "start"):
+            return self._start_session(params)
+        if params.get("ks") not in self._sessions:
+            raise KalturaApiError("INVALID_KS", "Invalid KS \"\" Error: -1,INVALID_STR")
+        if (service, action) == ("media", "list"):
+            return self._list_media(params)
+        raise KalturaApiError("SERVICE_DOES_NOT_EXISTS", f"Service [{service}] does not exist")
+
+    def _start_session(self, params: dict[str, Any]) -> etree._Element:
+        if params.get("partnerId") != self.partner_id or params.get("secret") != self.admin_secret:
+            raise KalturaApiError(
+                "START_SESSION_ERROR",
+                f"Error while starting session for partner [{params.get('partnerId')}]")
+        ks = secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions.add(ks)
+        node = etree.Element("result")
+        node.text = ks
+        return node
+
+    def _list_media(self, params: dict[str, Any]) -> etree._Element:
+        criteria = params.get("filter") or {}
+        pager = params.get("pager") or {}
+        size = min(int(pager.get("pageSize") or 30), MAX_PAGE_SIZE)
+        index = max(int(pager.get("pageIndex") or 1), 1)
+        with self._lock:
+            self.library.list_calls.append({"filter": criteria, "pager": pager})
+            self.list_call_count += 1
+            call_number = self.list_call_count
+        if call_number == self.fail_on_list_call:
+            raise KalturaApiError("INTERNAL_SERVERERROR", "Internal server error occurred")
+        if index * size > self.max_matches:
+            raise KalturaApiError("QUERY_EXCEEDED_MAX_MATCHES_ALLOWED",
+                                  "Unable to generate list. max matches value was reached")
+        found = self.library.search(criteria)
+        return _list_node(found[(index - 1) * size:index * size], len(found))
+
+
+def _list_node(entries: list[MediaEntry], total: int) -> etree._Element:
+    result = etree.Element("result")
+    etree.SubElement(result, "objectType").text = "KalturaMediaListResponse"
+    objects = etree.SubElement(result, "objects")
+    for entry in entries:
+        item = etree.SubElement(objects, "item")
+        fields = {
+            "objectType": "KalturaMediaEntry", "id": entry.id, "name": entry.name,
+            "createdAt": str(entry.created_at), "duration": str(entry.duration),
+            "categories": entry.categories_text, "mediaType": "1", "status": "2",
+        }
+        for tag, text in fields.items():
+            etree.SubElement(item, tag).text = text
+    etree.SubElement(result, "totalCount").text = str(total)
+    return result
+
+
+def _error_node(err: KalturaApiError) -> etree._Element:
+    result = etree.Element("result")
+    error = etree.SubElement(result, "error")
+    etree.SubElement(error, "objectType").text = "KalturaAPIException"
+    etree.SubElement(error, "code").text = err.code
+    etree.SubElement(error, "message").text = err.message
+    etree.SubElement(error, "args")
+    return result
+
+
+def _xml(result: etree._Element) -> Response:
+    root = etree.Element("xml")
+    root.append(result)
+    etree.SubElement(root, "executionTime").text = "0.001"
+    body = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    return Response(200, body, {"Content-Type": "text/xml; charset=utf-8"})
+
+
+def _as_kaltura_fault(injected: Response) -> Response:
+    # Kaltura sits behind a proxy: its 5xx pages are HTML and a cut-off answer is truncated XML.
+    if injected.status >= 500:
+        html = f"<html><body><h1>{injected.status} Service Unavailable</h1></body></html>"
+        return Response(injected.status, html, {"Content-Type": "text/html"})
+    return Response(200, b"<?xml version=\"1.0\"?><xml><result><objectType>KalturaMe",
+                    {"Content-Type": "text/xml"})
+
+
+def start(media: Iterable[MediaEntry] | MediaLibrary = (), faults: Faults | None = None, *,
+          partner_id: int = 1038472, admin_secret: str = "sandbox-kaltura-secret",
+          max_matches: int = 10_000, fail_on_list_call: int | None = None) -> RunningServer:
+    """Serve a Kaltura emulator on a loopback port; use ``server.url`` as the service URL."""
+    library = media if isinstance(media, MediaLibrary) else MediaLibrary(media)
+    app = KalturaEmulator(library, faults, partner_id=partner_id, admin_secret=admin_secret,
+                          max_matches=max_matches, fail_on_list_call=fail_on_list_call)
+    return start_server(app, "kaltura")

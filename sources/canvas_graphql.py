@@ -1,0 +1,175 @@
+"""Walk per-course GraphQL connections for many courses at once, several courses per request."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sources.concurrency import Progress
+from vocab import DataSourceName, FatalSourceError
+
+if TYPE_CHECKING:
+    from sources.canvas import CanvasClient, GraphQLResult
+
+logger = logging.getLogger(__name__)
+
+SOURCE = DataSourceName.CANVAS_API
+COURSES_PER_REQUEST = 10
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One Relay connection under ``course``: field, extra arguments, node selection."""
+
+    field: str
+    selection: str
+    arguments: str = ""
+    page_size: int = PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class CoursePage:
+    """The nodes of one page of one connection of one course (null nodes dropped)."""
+
+    course_id: int
+    connection: str
+    nodes: list[dict[str, Any]]
+
+
+@dataclass
+class _Pending:
+    """What is left to read for one course: connection name -> cursor (None = first page)."""
+
+    course_id: int
+    cursors: dict[str, str | None]
+
+
+@dataclass
+class _BatchResult:
+    pages: list[CoursePage] = field(default_factory=list)
+    continuing: list[_Pending] = field(default_factory=list)
+    finished: int = 0
+    skipped: list[int] = field(default_factory=list)
+
+
+class CourseConnectionWalker:
+    """Reads every page of some connections for a list of courses.
+
+    Each request asks for up to ``courses_per_request`` courses through aliases. A course
+    with more pages goes back to the queue with its own cursors and is batched again with
+    other unfinished courses, so one large course never holds up the others; up to
+    ``client.workers`` requests run at once. A course that comes back null (deleted, no
+    permission) is skipped with a warning.
+    """
+
+    def __init__(self, client: CanvasClient, connections: Mapping[str, Connection], *,
+                 courses_per_request: int = COURSES_PER_REQUEST) -> None:
+        self.client = client
+        self.connections = dict(connections)
+        self.courses_per_request = max(1, courses_per_request)
+        self.skipped: list[int] = []
+
+    def walk(self, course_ids: Sequence[int], desc: str = "GraphQL") -> Iterator[CoursePage]:
+        """Yield pages as they arrive, in no particular order."""
+        queue = deque(_Pending(cid, dict.fromkeys(self.connections)) for cid in course_ids)
+        pool = ThreadPoolExecutor(max_workers=self.client.workers, thread_name_prefix="gql")
+        running: dict[Future[_BatchResult], list[_Pending]] = {}
+        progress = Progress(desc, len(course_ids), "course")
+        try:
+            while queue or running:
+                while queue and len(running) < self.client.workers:
+                    batch = [queue.popleft() for _ in range(min(len(queue),
+                                                                self.courses_per_request))]
+                    running[pool.submit(self._fetch, batch)] = batch
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    del running[future]
+                    result = future.result()
+                    yield from result.pages
+                    queue.extendleft(result.continuing)
+                    self.skipped.extend(result.skipped)
+                    progress.update(result.finished)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            progress.close()
+
+    def _fetch(self, batch: list[_Pending]) -> _BatchResult:
+        query, variables = self._query(batch)
+        reply = self.client.graphql(query, variables)
+        result = _BatchResult()
+        for index, pending in enumerate(batch):
+            self._read_course(f"c{index}", pending, reply, result)
+        return result
+
+    def _read_course(self, alias: str, pending: _Pending, reply: GraphQLResult,
+                     result: _BatchResult) -> None:
+        course = reply.data.get(alias)
+        if not isinstance(course, dict):
+            reasons = "; ".join(reply.errors_at(alias)) or "course is null"
+            logger.warning("GraphQL: skipping course %s: %s", pending.course_id, reasons)
+            result.skipped.append(pending.course_id)
+            result.finished += 1
+            return
+        cursors: dict[str, str | None] = {}
+        for name in pending.cursors:
+            page, next_cursor = _connection_page(course, name, pending, reply, alias)
+            result.pages.append(CoursePage(pending.course_id, name, page))
+            if next_cursor is not None:
+                cursors[name] = next_cursor
+        if cursors:
+            result.continuing.append(_Pending(pending.course_id, cursors))
+        else:
+            result.finished += 1
+
+    def _query(self, batch: list[_Pending]) -> tuple[str, dict[str, Any]]:
+        declarations: list[str] = []
+        fields: list[str] = []
+        variables: dict[str, Any] = {}
+        for index, pending in enumerate(batch):
+            alias = f"c{index}"
+            declarations.append(f"${alias}: ID!")
+            variables[alias] = str(pending.course_id)
+            parts = []
+            for name, cursor in pending.cursors.items():
+                declarations.append(f"${alias}_{name}: String")
+                variables[f"{alias}_{name}"] = cursor
+                parts.append(self._connection_field(name, f"${alias}_{name}"))
+            fields.append(f"{alias}: course(id: ${alias}) {{ _id {' '.join(parts)} }}")
+        query = f"query Courses({', '.join(declarations)}) {{ {' '.join(fields)} }}"
+        return query, variables
+
+    def _connection_field(self, name: str, cursor_variable: str) -> str:
+        spec = self.connections[name]
+        arguments = f"first: {spec.page_size}, after: {cursor_variable}"
+        if spec.arguments:
+            arguments = f"{arguments}, {spec.arguments}"
+        return (f"{name}: {spec.field}({arguments}) {{ nodes {{ {spec.selection} }} "
+                "pageInfo { endCursor hasNextPage } }")
+
+
+def _connection_page(course: dict[str, Any], name: str, pending: _Pending,
+                     reply: GraphQLResult, alias: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Nodes of one connection page and the cursor of the next page (None when done)."""
+    connection = course.get(name)
+    if not isinstance(connection, dict):
+        reasons = "; ".join(reply.errors_at(alias)) or "connection is null"
+        raise FatalSourceError(
+            f"GraphQL: course {pending.course_id} {name}: {reasons}", SOURCE)
+    raw_nodes = connection.get("nodes") or []
+    nodes = [node for node in raw_nodes if isinstance(node, dict)]
+    if len(nodes) < len(raw_nodes):
+        logger.warning("GraphQL: course %s %s: skipped %d null nodes (%s)", pending.course_id,
+                       name, len(raw_nodes) - len(nodes), "; ".join(reply.errors_at(alias)))
+    info = connection.get("pageInfo") or {}
+    cursor = info.get("endCursor")
+    if not info.get("hasNextPage"):
+        return nodes, None
+    if not cursor or cursor == pending.cursors.get(name):
+        raise FatalSourceError(
+            f"GraphQL: course {pending.course_id} {name}: next page has no new cursor", SOURCE)
+    return nodes, cursor

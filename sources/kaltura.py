@@ -1,0 +1,186 @@
+"""Kaltura API client: an admin session and media.list walks past Kaltura's 10,000-result cap."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from KalturaClient import KalturaClient, KalturaConfiguration
+from KalturaClient.exceptions import KalturaClientException, KalturaException
+from KalturaClient.Plugins.Core import (
+    KalturaFilterPager,
+    KalturaMediaEntryFilter,
+    KalturaMediaEntryOrderBy,
+    KalturaMediaListResponse,
+    KalturaSessionType,
+)
+
+from environ import redact
+from sources.http import backoff_delay
+from vocab import DataSourceName, FatalSourceError, RetriableSourceError
+
+if TYPE_CHECKING:
+    from environ import MiVideoSettings
+
+logger = logging.getLogger(__name__)
+
+SOURCE = DataSourceName.KALTURA_API
+PAGE_SIZE = 500  # Kaltura's maximum
+CAP_ERROR = "QUERY_EXCEEDED_MAX_MATCHES_ALLOWED"
+RETRY_FACTOR_S = 1.0  # first back-off step; tests set it to 0
+T = TypeVar("T")
+
+
+class _CapReached(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Kaltura refused a page beyond the first 10,000 matches of a filter."""
+
+
+class _Malformed(Exception):  # noqa: N818 - retried like a transport failure
+    """Kaltura answered with something that parsed but is not the expected object."""
+
+
+@dataclass(frozen=True)
+class MediaWindow:
+    """One media.list filter: created at or after ``since`` (epoch s), minus ``exclude`` ids."""
+
+    since: int
+    exclude: frozenset[str] = frozenset()
+
+
+def next_window(entries: Iterable[dict[str, Any]], current: MediaWindow) -> MediaWindow:
+    """The window that resumes after ``entries``: from their last second, minus ids seen there.
+
+    Entries sharing that second may be many (a bulk upload), so every one of them is excluded,
+    including those excluded by ``current`` when the second has not moved.
+    """
+    latest = max((entry["created_at"] for entry in entries), default=current.since)
+    at_latest = {entry["id"] for entry in entries if entry["created_at"] == latest}
+    if latest == current.since:
+        at_latest |= current.exclude
+    return MediaWindow(latest, frozenset(at_latest))
+
+
+class KalturaSource:
+    """Reads media entries for category full names, with retries on transport failures."""
+
+    def __init__(self, cfg: MiVideoSettings, *, max_attempts: int = 5) -> None:
+        config = KalturaConfiguration(serviceUrl=cfg.kaltura_service_url)
+        config.requestTimeout = cfg.request_timeout
+        self._client = KalturaClient(config)
+        self._cfg = cfg
+        self._max_attempts = max(1, max_attempts)
+        self._has_session = False
+
+    def media_created_since(self, since: int) -> list[dict[str, Any]]:
+        """Every entry under the configured categories created at or after epoch ``since``.
+
+        Returns raw dicts (id, name, created_at, duration, categories) ordered by creation.
+
+        Raises:
+            RetriableSourceError: Kaltura stayed unreachable or kept answering garbage.
+            FatalSourceError: Kaltura refused the request (credentials, filter, server error).
+        """
+        seen: dict[str, dict[str, Any]] = {}
+        window = MediaWindow(since)
+        while True:
+            try:
+                self._walk(window, seen)
+                return sorted(seen.values(), key=lambda entry: (entry["created_at"], entry["id"]))
+            except _CapReached as err:
+                resumed = next_window(seen.values(), window)
+                if resumed == window:
+                    message = (f"media.list hit the 10,000-result cap without any new entry "
+                               f"at createdAt {window.since}")
+                    raise FatalSourceError(message, SOURCE) from err
+                logger.info("Kaltura result cap reached after %d entries; resuming at createdAt "
+                            "%d excluding %d ids", len(seen), resumed.since, len(resumed.exclude))
+                window = resumed
+
+    def count_media(self) -> int:
+        """Total entries under the configured categories (one small request)."""
+        return self._list(MediaWindow(0), page_index=1, page_size=1).totalCount
+
+    def _walk(self, window: MediaWindow, seen: dict[str, dict[str, Any]]) -> None:
+        page_index = 1
+        while True:
+            objects = self._list(window, page_index, PAGE_SIZE).objects
+            seen.update((entry["id"], entry) for entry in map(_entry_dict, objects))
+            logger.debug("Kaltura media.list page %d: %d entries", page_index, len(objects))
+            if len(objects) < PAGE_SIZE:
+                return
+            page_index += 1
+
+    def _list(self, window: MediaWindow, page_index: int, page_size: int,
+              ) -> KalturaMediaListResponse:
+        media_filter = KalturaMediaEntryFilter()
+        media_filter.categoriesFullNameIn = self._cfg.kaltura_categories_full_name_in
+        media_filter.createdAtGreaterThanOrEqual = window.since
+        media_filter.orderBy = KalturaMediaEntryOrderBy.CREATED_AT_ASC
+        if window.exclude:
+            media_filter.idNotIn = ",".join(sorted(window.exclude))
+        pager = KalturaFilterPager()
+        pager.pageSize, pager.pageIndex = page_size, page_index
+        self._ensure_session()
+        return self._call("media.list", lambda: _checked(self._client.media.list(media_filter,
+                                                                                   pager)))
+
+    def _ensure_session(self) -> None:
+        if self._has_session:
+            return
+        partner_id = self._cfg.kaltura_partner_id
+
+        def start() -> str:
+            ks = self._client.session.start(self._cfg.kaltura_user_secret.value, None,
+                                            KalturaSessionType.ADMIN, partner_id)
+            if not ks:
+                raise _Malformed("session.start answered without a session")
+            return ks
+
+        self._client.setKs(self._call("session.start", start))
+        self._has_session = True
+        logger.info("Kaltura session started for partner %s at %s", partner_id,
+                    self._cfg.kaltura_service_url)
+
+    def _call(self, action: str, request: Callable[[], T]) -> T:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return request()
+            except KalturaException as err:
+                if err.code == CAP_ERROR:
+                    raise _CapReached(err.message) from err
+                raise FatalSourceError(redact(f"{action}: {err.message} ({err.code})"),
+                                       SOURCE) from err
+            # AttributeError: the client crashes on a non-XML body instead of raising its own.
+            except (KalturaClientException, _Malformed, AttributeError) as err:
+                problem = redact(f"{action}: {type(err).__name__}: {err}")[:300]
+                if attempt == self._max_attempts:
+                    raise RetriableSourceError(f"{problem} (after {attempt} attempts)",
+                                               SOURCE) from err
+                delay = backoff_delay(attempt, factor=RETRY_FACTOR_S, maximum=30.0,
+                                      jitter=RETRY_FACTOR_S / 2)
+                logger.warning("Kaltura %s; retrying in %.1f s", problem, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def _checked(response: Any) -> KalturaMediaListResponse:
+    objects = getattr(response, "objects", None)
+    if not isinstance(response, KalturaMediaListResponse) or not isinstance(objects, list):
+        raise _Malformed(f"media.list answered {type(response).__name__}, not a media list")
+    for item in objects:
+        if not isinstance(getattr(item, "id", None), str) or not isinstance(
+                getattr(item, "createdAt", None), int):
+            raise _Malformed("media.list answered an entry without id or createdAt")
+    return response
+
+
+def _entry_dict(entry: Any) -> dict[str, Any]:
+    def value(name: str) -> Any:
+        found = getattr(entry, name, None)
+        return None if found is NotImplemented else found
+
+    return {"id": value("id"), "name": value("name"), "created_at": value("createdAt"),
+            "duration": value("duration"), "categories": value("categories")}
