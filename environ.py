@@ -6,6 +6,7 @@ import contextvars
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -180,9 +181,10 @@ def load_settings(
     _apply_env_overrides(raw, env, schema)
     if jobs is not None:
         raw["JOB_NAMES"] = list(jobs)
+    _register_raw_secrets(raw)  # before validation, whose messages may quote values
     errors = _schema_errors(raw, schema) + _semantic_errors(raw)
     if errors:
-        raise ConfigError(errors)
+        raise ConfigError(sorted(errors, key=_natural_key))
     return _build(raw, path.parent)
 
 
@@ -191,13 +193,58 @@ def _read_hjson(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError([f"cannot read config file {path}: {err.strerror}"]) from err
+    duplicates: list[str] = []
     try:
-        data = hjson.loads(text)
+        data = hjson.loads(text, object_pairs_hook=lambda pairs: _no_repeats(pairs, duplicates))
     except hjson.HjsonDecodeError as err:
         raise ConfigError([f"{path}: malformed HJSON at line {err.lineno}: {err.msg}"]) from err
+    if duplicates:
+        raise ConfigError([f"{path}: key {key!r} appears more than once" for key in duplicates])
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: the top level must be an object"])
-    return json.loads(json.dumps(data))  # plain dicts: overrides may mutate them safely
+    return data
+
+
+def _no_repeats(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    """Build a plain dict, noting keys given twice (the last would silently win)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result[key] = value
+    return result
+
+
+def _register_raw_secrets(node: Any, key: str = "") -> None:
+    """Hide secret values, and passwords inside URLs, however the config spells them."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            _register_raw_secrets(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            _register_raw_secrets(value, key)
+    elif key in SECRET_KEYS and node is not None:
+        register_secret(str(node))
+    elif isinstance(node, str) and "://" in node:
+        register_secret(_url_password(node))
+
+
+def _url_password(text: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(text).password
+    except ValueError:
+        return None
+    if password:
+        register_secret(unquote(password))
+    return password
+
+
+def _natural_key(message: str) -> list[Any]:
+    """Sort 'A[10]' after 'A[2]': numbers in the path compare as numbers."""
+    path = message.split(": ", 1)[0]
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
 
 
 def _substitute(node: Any, token: str, value: str) -> Any:
@@ -219,14 +266,15 @@ def _override_value(text: str, prop_schema: Mapping[str, Any]) -> Any:
 
 
 def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str], schema: dict) -> None:
+    """Whole keys first, then ``SECTION__KEY`` ones, so the result never depends on env order."""
     props = schema["properties"]
     resolve = _resolver(schema)
-    for name, text in env.items():
+    for name in props:
+        if name in env:
+            raw[name] = _override_value(env[name], resolve(props[name]))
+    for name, text in sorted(env.items()):
         section, sep, key = name.partition("__")
-        if section not in props:
-            continue
-        if not sep:
-            raw[section] = _override_value(text, resolve(props[section]))
+        if section not in props or not sep:
             continue
         sub_props = resolve(props[section]).get("properties", {})
         target = raw.setdefault(section, {})
@@ -263,8 +311,10 @@ def _semantic_errors(raw: Mapping[str, Any]) -> list[str]:
         for section in JobName[job].required_sections:
             if section not in raw:
                 errors.append(f"{section}: section required by job {job} is missing")
-    for section in ("INVENTORY_DB", "UDW"):
+    for section, schemes in (("INVENTORY_DB", ("mysql", "sqlite")), ("UDW", ("postgresql",))):
         creds = raw.get(section)
+        if isinstance(creds, dict) and isinstance(creds.get("url"), str):
+            errors += _url_errors(section, creds["url"], schemes)
         if isinstance(creds, dict) and "url" not in creds:
             missing = [k for k in ("host", "dbname", "user") if k not in creds]
             errors += [f"{section}: '{k}' is required unless 'url' is given" for k in missing]
@@ -278,6 +328,21 @@ def _semantic_errors(raw: Mapping[str, Any]) -> list[str]:
         errors.append("MIVIDEO.udp_service_account_json_filename: required (the UDP key file)")
     errors += _date_errors(raw)
     return errors
+
+
+def _url_errors(section: str, url: str, schemes: Sequence[str]) -> list[str]:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        return [f"{section}.url: not a database URL (expected e.g. {schemes[0]}://...)"]
+    if backend not in schemes:
+        return [f"{section}.url: unsupported database {backend!r}; use one of {list(schemes)}"]
+    if backend == "sqlite" and make_url(url).database in (None, "", ":memory:"):
+        return [f"{section}.url: SQLite needs a file path, e.g. sqlite:///data/inventory.sqlite"]
+    return []
 
 
 def _date_errors(raw: Mapping[str, Any]) -> list[str]:
@@ -426,16 +491,17 @@ class _TextFormatter(logging.Formatter):
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        # Redact before encoding: JSON escapes would hide a secret with quotes or accents.
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             **(_log_context.get() or {}),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, default=str))
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:

@@ -66,6 +66,18 @@ class JobName(Enum):
         """Config sections this job cannot run without."""
         return JOB_SECTIONS[self]
 
+    def check(self, settings: Settings) -> str:
+        """Reach the job's sources without writing; returns what was reached.
+
+        Raises:
+            ETLError: a source cannot be reached, or the job defines no check.
+        """
+        module = importlib.import_module(self.value.partition(":")[0])
+        probe = getattr(module, "check", None)
+        if probe is None:
+            raise ETLError(f"{self.name} defines no source check")
+        return str(probe(settings))
+
     def load(self) -> JobFunction:
         """Import the job's module and return its entry function."""
         module_name, _, function_name = self.value.partition(":")

@@ -56,6 +56,8 @@ class Outcome:
     requests: int = 0
     throttled: int = 0
     peak_rss_mib: float = 0.0
+    cpu_seconds: float = 0.0
+    emulator_cpu_seconds: float = 0.0
 
     @property
     def courses(self) -> int:
@@ -89,7 +91,12 @@ def _serve(size: str, every: int, latency: float, throttle: bool, pipe: Connecti
         pipe.send(server.url)
         while pipe.recv() != "stop":
             snapshot = server.stats.snapshot()
-            pipe.send((snapshot["total_requests"], snapshot["total_throttled"]))
+            pipe.send((snapshot["total_requests"], snapshot["total_throttled"], _cpu_seconds()))
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def sample_university(size: str, every: int) -> Any:
@@ -167,20 +174,21 @@ def run_once(label: str, pipe: Connection, settings: Settings) -> Outcome:
     migrate(engine)
     database = TimedDatabase(engine)
     pipe.send("stats")
-    requests_before, throttled_before = pipe.recv()
+    requests_before, throttled_before, server_cpu_before = pipe.recv()
     assert settings.canvas is not None
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), _cpu_seconds()
     with CanvasClient(settings.canvas, max_attempts=settings.max_req_attempts,
                       workers=settings.num_async_workers) as client:
         job.refresh(settings, database, client)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu_before
     pipe.send("stats")
-    requests_after, throttled_after = pipe.recv()
+    requests_after, throttled_after, server_cpu_after = pipe.recv()
     engine.dispose()
     return Outcome(label, settings.num_async_workers, seconds, database.load_seconds,
                    dict(database.counts), client.stats.as_dict(),
                    requests_after - requests_before, throttled_after - throttled_before,
-                   resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                   resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu,
+                   server_cpu_after - server_cpu_before)
 
 
 def measure(args: argparse.Namespace, every: int, workers: int, rerun: bool) -> list[Outcome]:
@@ -215,6 +223,8 @@ def describe(outcome: Outcome) -> list[str]:
         f"  rows loaded         {rows:8d}     ({rows / outcome.seconds:,.0f} rows/s of wall "
         f"time, {rows / max(outcome.load_seconds, 1e-9):,.0f} rows/s in the load)",
         f"  peak memory (job)   {outcome.peak_rss_mib:8.0f} MiB",
+        f"  CPU time            {outcome.cpu_seconds:8.1f} s   (job process; emulator process "
+        f"{outcome.emulator_cpu_seconds:.1f} s)",
     ]
 
 

@@ -30,7 +30,7 @@ MAX_ACCOUNT_DEPTH = 20
 
 SectionRow = tuple[int, str | None, str | None, int]
 EnrollmentRow = tuple[int, int, int | None, int, str, str]
-UsageRow = tuple[int, str, int, int]
+UsageRow = tuple[int, str | None, int, int]
 
 
 @dataclass
@@ -83,8 +83,8 @@ def fetch_accounts(client: CanvasClient, account: dict[str, Any],
     wanted = {int(i) for i in owner_ids}
     for _ in range(MAX_ACCOUNT_DEPTH):
         _read_missing(client, wanted - known.keys(), known)
-        parents = {known[i].get("parent_account_id") for i in wanted if i in known}
-        parents = {int(p) for p in parents if p is not None} - wanted
+        parents = {int(known[i]["parent_account_id"]) for i in wanted
+                   if i in known and known[i].get("parent_account_id") is not None} - wanted
         if not parents:
             break
         wanted |= parents
@@ -106,7 +106,10 @@ def _read_missing(client: CanvasClient, missing: set[int], known: dict[int, Any]
 
 def fetch_rosters(client: CanvasClient, course_ids: Sequence[int]) -> Rosters:
     """All sections (with or without students) and enrollments of the courses via GraphQL."""
-    walker = CourseConnectionWalker(client, ROSTER_CONNECTIONS)
+    # A batch keeps the server busy far longer than a REST call; a few at a time leave the
+    # other worker slots to the per-course REST reads that run alongside.
+    walker = CourseConnectionWalker(client, ROSTER_CONNECTIONS,
+                                    concurrency=max(2, client.workers // 4))
     rosters = Rosters()
     state_names: dict[str, str] = {}
     for page in walker.walk(course_ids, desc="sections and enrollments"):

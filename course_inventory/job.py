@@ -37,6 +37,21 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
         return refresh(settings, db, client)
 
 
+def check(settings: Settings) -> str:
+    """Reach Canvas (the account and each configured term) and UDW if set; write nothing."""
+    canvas = _canvas(settings)
+    with CanvasClient(canvas, max_attempts=settings.max_req_attempts, workers=1) as client:
+        account = fetch.fetch_account(client, canvas.account_id)
+        terms = fetch.fetch_terms(client, account.get("root_account_id") or account["id"],
+                                  canvas.term_ids)
+    reached = (f"Canvas {canvas.url}: account {account['id']} ({account.get('name')}), "
+               f"terms {[t.get('name') for t in terms]}")
+    if settings.udw is None:
+        return f"{reached}; UDW not configured"
+    with UdwClient(settings.udw) as warehouse:
+        return f"{reached}; UDW data as of {warehouse.canvas_data_date().isoformat()}"
+
+
 def refresh(settings: Settings, db: Database, client: CanvasClient) -> list[DataSourceStatus]:
     """``run`` with a given Canvas client (benchmarks and tests tune its backoff)."""
     canvas = _canvas(settings)

@@ -35,7 +35,8 @@ def terms_frame(terms: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 def split_restricted(courses: Iterable[Mapping[str, Any]]) -> tuple[list, list]:
     """Usable courses and stubs such as ``{id, access_restricted_by_date}`` (no state)."""
-    usable, restricted = [], []
+    usable: list[Mapping[str, Any]] = []
+    restricted: list[Mapping[str, Any]] = []
     for course in courses:
         full = "id" in course and course.get("workflow_state") and "account_id" in course
         (usable if full else restricted).append(course)
@@ -100,7 +101,7 @@ def enrollments_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     return frame.drop_duplicates("canvas_id", keep="last").reset_index(drop=True)
 
 
-def usage_frame(rows: Sequence[tuple[int, str, int, int]]) -> pd.DataFrame:
+def usage_frame(rows: Sequence[tuple[int, str | None, int, int]]) -> pd.DataFrame:
     """Rows are ``(course_id, date, views, participations)``; one row per course and day."""
     course_ids, dates, views, participations = _columns(rows, 4)
     days = pd.to_datetime(pd.Series([str(d)[:10] for d in dates], dtype="object"),

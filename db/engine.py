@@ -38,6 +38,12 @@ def make_engine(settings: DbSettings) -> Engine:
     raise ETLError(f"unsupported database URL scheme {url.drivername!r} (use mysql or sqlite)")
 
 
+def sqlite_file_missing(settings: DbSettings) -> bool:
+    """Whether the settings name a SQLite file that does not exist (yet)."""
+    url = make_url(settings.url)
+    return url.get_backend_name() == "sqlite" and not Path(url.database or "").exists()
+
+
 def _mysql_engine(url: URL) -> Engine:
     url = url.set(drivername=f"{url.get_backend_name()}+pymysql")
     connect_args: dict[str, Any] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
+# Integers beyond this are not all representable as float64: such a float id is already rounded.
+FLOAT_EXACT_INT_LIMIT = 2**53
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,10 @@ def _coerce(series: pd.Series, column: ColumnInfo, table: str) -> pd.Series:
         if column.kind in ("datetime", "date"):
             return _naive_utc(series)
         if column.kind in ("int", "bool"):
-            return _nullable_int(series)
+            return _nullable_int(series, f"{table}.{column.name}")
+        if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M":
+            # Datetimes for a text column: the stored form, not whatever sqlite3's adapter says.
+            return _naive_utc(series).dt.strftime(DATETIME_FORMAT)
         if column.kind == "str" and series.dtype == object:
             return series.astype("str")
     except (TypeError, ValueError, OverflowError) as err:
@@ -115,12 +121,25 @@ def _naive_utc(series: pd.Series) -> pd.Series:
     return series.dt.floor("s")
 
 
-def _nullable_int(series: pd.Series) -> pd.Series:
+def _nullable_int(series: pd.Series, where: str) -> pd.Series:
+    _refuse_rounded_floats(series, where)
     if series.dtype == object:
         series = series.convert_dtypes(convert_string=False, convert_floating=False)
     if series.dtype.kind in "iu" and not series.hasnans:
         return series
     return series.astype("Int64")
+
+
+def _refuse_rounded_floats(series: pd.Series, where: str) -> None:
+    if series.dtype == object:
+        series = series[series.map(lambda value: isinstance(value, float))].astype("float64")
+    if series.dtype.kind != "f":
+        return
+    largest = series.abs().max()
+    if largest >= FLOAT_EXACT_INT_LIMIT:
+        raise LoadError(f"{where}: float value {largest:.0f} is at or past 2**53, where float64 "
+                        f"stops holding every integer, so the ids may already be rounded; read "
+                        f"the column as Int64 or int64 instead of float")
 
 
 def row_batches(df: pd.DataFrame, info: TableInfo, size: int) -> Iterator[list[tuple]]:
@@ -137,6 +156,34 @@ def _python_values(series: pd.Series, kind: str) -> list:
     elif kind == "date":
         series = series.dt.strftime(DATE_FORMAT)
     return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def sql_datetime(moment: datetime) -> str:
+    """A datetime as DATETIME columns hold it: naive UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
+
+    Bind this text rather than the datetime: on SQLite the text depends on sqlite3's adapter,
+    process-wide state that yoyo's backend replaces (ISO 8601 with a 'T') once it has migrated.
+    """
+    if isinstance(moment, pd.Timestamp):
+        moment = moment.to_pydatetime(warn=False)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(sep=" ")
+
+
+def sql_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Bind parameters with datetimes and dates turned into their column text."""
+    return {name: _sql_value(value) for name, value in (params or {}).items()}
+
+
+def _sql_value(value: Any) -> Any:
+    if value is pd.NaT:
+        return None
+    if isinstance(value, datetime):
+        return sql_datetime(value)
+    if isinstance(value, date):
+        return value.strftime(DATE_FORMAT)
+    return value
 
 
 def check_unique(df: pd.DataFrame, key: Sequence[str], table: str) -> None:

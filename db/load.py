@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from db import swap
 from db.bulk import BULK_MIN_ROWS, MySqlWriter
-from db.frames import TableInfo, check_unique, prepare, reflect_table
+from db.frames import TableInfo, check_unique, prepare, reflect_table, sql_params
 from db.sqlite import SqliteWriter
 from vocab import LoadError
 
@@ -61,7 +61,7 @@ class Tx:
         """DELETE FROM `table` WHERE `sql_where` (text with :named binds); returns the count."""
         self._db._table_info(table)  # only known tables: the name goes into SQL text
         sql = sa.text(f"DELETE FROM {self._db._quote(table)} WHERE {sql_where}")
-        return self._conn.execute(sql, params or {}).rowcount
+        return self._conn.execute(sql, sql_params(params)).rowcount
 
     def set_cursor(self, name: str, value: str) -> None:
         """Record where the source `name` resumes; commits with the data it describes."""
@@ -152,12 +152,12 @@ class Database:
     def query_frame(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         """Run a query (text with :named binds) and return its rows as a DataFrame."""
         with self.engine.connect() as conn:
-            return pd.read_sql_query(sa.text(sql), conn, params=params or {})
+            return pd.read_sql_query(sa.text(sql), conn, params=sql_params(params))
 
     def scalar(self, sql: str, params: dict | None = None) -> Any:
         """Run a query and return the first column of its first row (None when empty)."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.text(sql), params or {}).scalar()
+            return conn.execute(sa.text(sql), sql_params(params)).scalar()
 
     def _count(self, counts: Mapping[str, int]) -> None:
         for table, rows in counts.items():

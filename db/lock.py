@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import filelock
@@ -16,23 +17,105 @@ from vocab import ETLError
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "course_inventory_run"
+# A named lock lives as long as its session, and that session idles while the jobs run: the
+# server's wait_timeout (8 h by default, minutes on some managed servers) must not end it.
+LOCK_SESSION_WAIT_TIMEOUT = 86_400
 
 
 class RunLockTimeout(ETLError):  # noqa: N818 - the name the contract gives
     """Another run holds the run lock of this database."""
 
 
+class RunLockLost(ETLError):  # noqa: N818 - parallel to RunLockTimeout
+    """The run lock was lost while this run held it; another run may be writing."""
+
+
+class RunLock(ABC):
+    """The run lock as `with run_lock(...) as held` yields it; check it between jobs."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.released = False
+
+    def still_held(self) -> bool:
+        """Whether this run still holds the lock (on MySQL, asks the server)."""
+        return not self.released and self._check()
+
+    def ensure_held(self) -> None:
+        """Raise RunLockLost unless the lock is still held."""
+        if not self.still_held():
+            raise RunLockLost(f"the run lock ({self.description}) is no longer held (its "
+                              f"database connection was closed?); another run may be writing, "
+                              f"so no further job starts")
+
+    @abstractmethod
+    def _check(self) -> bool: ...
+
+
+class _MySqlRunLock(RunLock):
+    def __init__(self, conn: sa.Connection, name: str) -> None:
+        super().__init__(f"MySQL named lock {name!r}")
+        self.name = name
+        self._conn = conn
+
+    def _check(self) -> bool:
+        try:
+            held = self._conn.execute(sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"),
+                                      {"name": self.name}).scalar()
+            self._conn.commit()
+        except sa.exc.DBAPIError as err:
+            logger.warning("run lock %s: its connection failed (%s)", self.name, err.orig)
+            # Leave the connection usable (SQLAlchemy refuses to reconnect mid-transaction).
+            with suppress(sa.exc.SQLAlchemyError):
+                self._conn.rollback()
+            return False
+        return held == 1
+
+
+class _FileRunLock(RunLock):
+    def __init__(self, lock: filelock.FileLock) -> None:
+        super().__init__(f"lock file {lock.lock_file}")
+        self._lock = lock
+
+    def _check(self) -> bool:
+        return self._lock.is_locked and Path(self._lock.lock_file).exists()
+
+
+# The run locks this process holds, by database: migrate() asks whether it runs under one.
+_held: dict[str, RunLock] = {}
+
+
 @contextmanager
-def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
+def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     """Hold the database's run lock for the block, waiting up to `wait_seconds` for it.
+
+    Yields:
+        The held lock: call `still_held()` (or `ensure_held()`) before each job.
 
     Raises:
         RunLockTimeout: another runner kept the lock for the whole wait.
     """
     backend = engine.url.get_backend_name()
     holder = _sqlite_lock if backend == "sqlite" else _mysql_lock
-    with holder(engine, wait_seconds):
-        yield
+    key = _database_key(engine)
+    with holder(engine, wait_seconds) as held:
+        _held[key] = held
+        try:
+            yield held
+        finally:
+            _held.pop(key, None)
+
+
+def held_run_lock(engine: sa.Engine) -> RunLock | None:
+    """The run lock this process holds, and still holds, on `engine`'s database, if any."""
+    held = _held.get(_database_key(engine))
+    return held if held is not None and held.still_held() else None
+
+
+def _database_key(engine: sa.Engine) -> str:
+    if engine.url.get_backend_name() == "sqlite":
+        return str(Path(engine.url.database or "").resolve())
+    return describe(engine.url)
 
 
 def _timeout(engine: sa.Engine, wait_seconds: float) -> RunLockTimeout:
@@ -41,42 +124,55 @@ def _timeout(engine: sa.Engine, wait_seconds: float) -> RunLockTimeout:
 
 
 @contextmanager
-def _mysql_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
-    # GET_LOCK names are server-wide, so the database name keeps databases apart.
+def _mysql_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     with engine.connect() as conn:
-        name = f"{LOCK_NAME}.{conn.exec_driver_sql('SELECT DATABASE()').scalar()}"[:64]
-        got = conn.execute(sa.text("SELECT GET_LOCK(:name, :wait)"),
-                           {"name": name, "wait": wait_seconds}).scalar()
-        # Named locks belong to the session, not the transaction: end the implicit one now.
-        conn.commit()
-        if got != 1:
-            raise _timeout(engine, wait_seconds)
-        logger.debug("run lock %s acquired", name)
         try:
-            yield
+            held = _get_lock(conn, wait_seconds)
+            if held is None:
+                raise _timeout(engine, wait_seconds)
+            logger.debug("run lock %s acquired", held.name)
+            try:
+                yield held
+            finally:
+                held.released = True
+                _release(conn, held.name)
         finally:
-            _release(conn, name)
+            # Close this session rather than pool it: its long wait_timeout stays with it.
+            conn.invalidate()
+
+
+def _get_lock(conn: sa.Connection, wait_seconds: float) -> _MySqlRunLock | None:
+    # GET_LOCK names are server-wide, so the database name keeps databases apart.
+    name = f"{LOCK_NAME}.{conn.exec_driver_sql('SELECT DATABASE()').scalar()}"[:64]
+    conn.exec_driver_sql(f"SET SESSION wait_timeout = {LOCK_SESSION_WAIT_TIMEOUT}")
+    got = conn.execute(sa.text("SELECT GET_LOCK(:name, :wait)"),
+                       {"name": name, "wait": wait_seconds}).scalar()
+    # Named locks belong to the session, not the transaction: end the implicit one now.
+    conn.commit()
+    return _MySqlRunLock(conn, name) if got == 1 else None
 
 
 def _release(conn: sa.Connection, name: str) -> None:
     try:
         conn.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": name})
         conn.commit()
-    except sa.exc.DBAPIError as err:
+    except sa.exc.SQLAlchemyError as err:
         # The server frees a named lock when its session ends, so nothing is left held.
         logger.warning("could not release run lock %s (%s); the server frees it with the "
-                       "closed connection", name, err.orig)
+                       "closed connection", name, getattr(err, "orig", None) or err)
 
 
 @contextmanager
-def _sqlite_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[None]:
+def _sqlite_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     path = Path(engine.url.database or "").resolve()
     lock = filelock.FileLock(f"{path}.lock", timeout=wait_seconds)
     try:
         lock.acquire()
     except filelock.Timeout as err:
         raise _timeout(engine, wait_seconds) from err
+    held = _FileRunLock(lock)
     try:
-        yield
+        yield held
     finally:
+        held.released = True
         lock.release()

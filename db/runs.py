@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from db.frames import sql_datetime
 from environ import redact
 from vocab import DataSourceStatus, LoadError
 
@@ -35,7 +36,7 @@ def start_job_run(engine: sa.Engine, job_name: str) -> int:
     sql = sa.text("INSERT INTO job_run (job_name, started_at, status) "
                   "VALUES (:job_name, :started_at, 'running')")
     with engine.begin() as conn:
-        result = conn.execute(sql, {"job_name": job_name, "started_at": utc_now()})
+        result = conn.execute(sql, {"job_name": job_name, "started_at": sql_datetime(utc_now())})
         run_id = result.lastrowid
     if not run_id:
         raise LoadError("the database returned no id for the new job_run row")
@@ -49,7 +50,7 @@ def finish_job_run(engine: sa.Engine, run_id: int, *, status: str,
     if status not in FINAL_STATUSES:
         raise ValueError(f"status must be one of {FINAL_STATUSES}, not {status!r}")
     values = {
-        "id": run_id, "status": status, "finished_at": utc_now(),
+        "id": run_id, "status": status, "finished_at": sql_datetime(utc_now()),
         "rows_written": sum(rows_written.values()),
         "rows_by_table": json.dumps(dict(sorted(rows_written.items()))),
         "error": _summarise(error),
@@ -62,7 +63,7 @@ def finish_job_run(engine: sa.Engine, run_id: int, *, status: str,
             conn.execute(sa.text(
                 "INSERT INTO data_source_status (data_source_name, data_updated_at, job_run_id) "
                 "VALUES (:name, :updated_at, :run_id)"),
-                [{"name": s.name.name, "updated_at": naive_utc(s.data_updated_at),
+                [{"name": s.name.name, "updated_at": sql_datetime(naive_utc(s.data_updated_at)),
                   "run_id": run_id} for s in statuses])
 
 
@@ -73,3 +74,21 @@ def _summarise(error: str | None) -> str | None:
     if len(error) <= ERROR_MAX_CHARS:
         return error
     return error[:ERROR_MAX_CHARS - 15] + " ...[truncated]"
+
+
+ABANDONED = "abandoned: the run ended (killed or lost its database) before recording a result"
+
+
+def close_abandoned_runs(engine: sa.Engine) -> int:
+    """Mark 'running' rows left by a run that died as failed; returns how many.
+
+    Call it only while holding the run lock: then no other run can still be writing them.
+    """
+    with engine.begin() as conn:
+        result = conn.execute(sa.text(
+            "UPDATE job_run SET status = 'failed', finished_at = :now, error = :error "
+            "WHERE status = 'running'"), {"now": sql_datetime(utc_now()), "error": ABANDONED})
+    if result.rowcount:
+        logger.warning("marked %d job_run row(s) left running by an earlier run as failed",
+                       result.rowcount)
+    return int(result.rowcount or 0)

@@ -13,35 +13,44 @@ from vocab import DataSourceName, DataSourceStatus
 if TYPE_CHECKING:
     import pandas as pd
 
-    from db import Database
+    from db import Database, Tx
     from environ import MiVideoSettings
 
 logger = logging.getLogger(__name__)
 
 TABLE = "mivideo_media_started_hourly"
 KEY = ("event_hour_utc", "course_id")
-# A first load from default_last_timestamp may span years: query and commit a month at a time,
-# so memory stays bounded and a failure keeps the complete hours already loaded.
+# A first load from default_last_timestamp may span years: BigQuery is asked a month at a time
+# so that each answer stays small. The rows are only written once every chunk has arrived.
 CHUNK_DAYS = 31
 
 
-def load_media_started(cfg: MiVideoSettings, db: Database, now: datetime,
-                       ) -> DataSourceStatus | None:
-    """Recompute the hours of the look-back window and upsert them by (hour, course).
+def fetch_media_started(cfg: MiVideoSettings, db: Database, now: datetime) -> pd.DataFrame:
+    """Hourly rows for every whole hour of the look-back window, from all of its chunks.
 
-    Returns the UNIZIN_DATA_PLATFORM_EVENTS status dated with the latest event loaded, or None
-    while no event has ever been loaded.
+    Writes nothing: the caller commits these rows with the Kaltura ones, so a failure in any
+    chunk (or later) leaves the table as it was.
     """
     watermark = transform.as_utc(db.scalar(queries.LATEST_EVENT_LOADED))
     since, until = transform.events_window(
         watermark, cfg.default_last_timestamp, cfg.events_lookback_hours, now)
     chunks = transform.window_chunks(since, until, CHUNK_DAYS)
+    frames = []
     for number, (start, end) in enumerate(chunks, start=1):
-        hourly = transform.hourly_counts(fetch_hourly(cfg, start, end))
-        if len(hourly):
-            db.merge(TABLE, hourly, KEY)
+        frames.append(transform.hourly_counts(fetch_hourly(cfg, start, end)))
         logger.info("media started %d/%d: %d (hour, course) rows for [%s, %s)", number,
-                    len(chunks), len(hourly), start.isoformat(), end.isoformat())
+                    len(chunks), len(frames[-1]), start.isoformat(), end.isoformat())
+    return transform.concat_hourly(frames)
+
+
+def write_media_started(tx: Tx, hourly: pd.DataFrame) -> None:
+    """Upsert the hourly rows by (hour, course) inside the job's transaction."""
+    if len(hourly):
+        tx.merge(TABLE, hourly, KEY)
+
+
+def freshness(db: Database) -> DataSourceStatus | None:
+    """UNIZIN_DATA_PLATFORM_EVENTS dated with the latest event loaded; None before any event."""
     latest = transform.as_utc(db.scalar(queries.LATEST_EVENT_LOADED))
     if latest is None:
         logger.warning("media started: no UDP event loaded yet, so no freshness to report")

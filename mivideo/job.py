@@ -19,17 +19,26 @@ logger = logging.getLogger(__name__)
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
-    """Load media starts (UDP events) and media created (Kaltura); return their freshness."""
+    """Load media starts (UDP events) and media created (Kaltura); return their freshness.
+
+    Both sources are read in full before anything is written, then the hourly counts, the media
+    tables and the Kaltura cursor are committed in one transaction: a BigQuery or Kaltura error
+    fails the job with nothing half-written.
+    """
     cfg = _config(settings)
     started = time.monotonic()
     logger.info("MIVIDEO: starting (events table %s, Kaltura %s)", cfg.events_table,
                 cfg.kaltura_service_url)
-    events_status = events.load_media_started(cfg, db, datetime.now(UTC))
-    media_status = media.load_media_created(cfg, db, datetime.now(UTC),
-                                            max_attempts=settings.max_req_attempts)
+    hourly = events.fetch_media_started(cfg, db, datetime.now(UTC))
+    extracted_at = datetime.now(UTC)
+    created = media.fetch_media_created(cfg, db, max_attempts=settings.max_req_attempts)
+    with db.transaction() as tx:
+        events.write_media_started(tx, hourly)
+        media.write_media_created(tx, created)
     logger.info("MIVIDEO: finished in %.1f s, rows written %s", time.monotonic() - started,
                 db.rows_written)
-    return [status for status in (events_status, media_status) if status is not None]
+    statuses = (events.freshness(db), media.freshness(extracted_at))
+    return [status for status in statuses if status is not None]
 
 
 def check(settings: Settings) -> str:

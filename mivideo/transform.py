@@ -75,6 +75,14 @@ def hourly_counts(frame: pd.DataFrame) -> pd.DataFrame:
     }, columns=HOURLY_COLUMNS)
 
 
+def concat_hourly(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The hourly rows of consecutive chunks as one frame (chunks cover disjoint hours)."""
+    filled = [frame for frame in frames if len(frame)]
+    if not filled:
+        return frames[0] if frames else pd.DataFrame(columns=HOURLY_COLUMNS)
+    return pd.concat(filled, ignore_index=True)
+
+
 def media_entries(entries: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Raw Kaltura entries (id, name, created_at epoch s, duration, categories) as a frame."""
     frame = pd.DataFrame(list(entries),

@@ -21,6 +21,13 @@ TABLE = "zoom_meeting"
 CURSOR_NAME = "zoom_meeting.last_day"
 
 
+def check(settings: Settings) -> str:
+    """Obtain a Zoom access token with the configured app credentials; write nothing."""
+    zoom = _zoom_settings(settings)
+    ZoomClient(zoom, max_attempts=settings.max_req_attempts).access_token()
+    return f"Zoom OAuth token obtained from {zoom.token_url}"
+
+
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
     """Fetch every day from the cursor (minus the look-back) to yesterday, then load at once.
 

@@ -7,7 +7,12 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.university import University
+    from sandbox.zoom_data import ZoomAccount
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,18 @@ class Sandbox:
     env: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Data:
+    """Everything the emulators serve, generated for one size and seed."""
+
+    university: University
+    events: list
+    media: list
+    account: ZoomAccount
+    first_day: date
+    now: datetime
+
+
 @contextmanager
 def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     """Start every emulator on loopback for the generated university of ``size``.
@@ -41,51 +58,70 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     default the local server) is filled with the UDW tables, so the UDW enrichment runs too.
     """
     from sandbox import bigquery_api, canvas_api, kaltura_api, zoom_api
+
+    data = _generate(size, seed)
+    with ExitStack() as stack:
+        servers = {
+            "canvas": canvas_api.start(data.university, token=CANVAS_TOKEN),
+            "bigquery": bigquery_api.start(data.events, table=EVENTS_TABLE),
+            "kaltura": kaltura_api.start(data.media, partner_id=KALTURA_PARTNER_ID,
+                                         admin_secret=KALTURA_SECRET),
+            "zoom": zoom_api.start(data.account),
+        }
+        urls = {name: stack.enter_context(server).url for name, server in servers.items()}
+        logger.info("sandbox %s: %d courses; emulators at %s", size,
+                    len(data.university.course_ids), ", ".join(urls.values()))
+        yield _sandbox(urls, data)
+
+
+def _generate(size: str, seed: int) -> _Data:
     from sandbox.generator import build_university
     from sandbox.kaltura_media import generate_media
     from sandbox.udp_events import generate_events
     from sandbox.zoom_data import build_account
 
     volume = VOLUMES[size]
-    now = datetime.now(UTC).replace(microsecond=0)
+    # Anchored to the start of the UTC day, so every run on one day serves the same data.
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     university = build_university(size, seed=seed)
     course_ids = list(university.course_ids)
     first_day = (now - timedelta(days=30)).date()
-    events = generate_events(course_ids, end=now, days=14, count=volume["events"], seed=seed)
-    media = generate_media(course_ids, start=now - timedelta(days=60), end=now,
-                           count=volume["media"], seed=seed)
-    account = build_account(first_day, now.date() - timedelta(days=1), seed=seed,
-                            per_day=volume["meetings_per_day"])
-    with ExitStack() as stack:
-        canvas = stack.enter_context(canvas_api.start(university, token=CANVAS_TOKEN))
-        bigquery = stack.enter_context(bigquery_api.start(events, table=EVENTS_TABLE))
-        kaltura = stack.enter_context(kaltura_api.start(
-            media, partner_id=KALTURA_PARTNER_ID, admin_secret=KALTURA_SECRET))
-        zoom = stack.enter_context(zoom_api.start(account))
-        info = Sandbox(
-            placeholders={
-                "<sandbox:canvas>": canvas.url,
-                "<sandbox:canvas_token>": CANVAS_TOKEN,
-                "<sandbox:bigquery>": bigquery.url,
-                "<sandbox:events_table>": EVENTS_TABLE,
-                "<sandbox:kaltura>": kaltura.url,
-                "<sandbox:kaltura_secret>": KALTURA_SECRET,
-                "<sandbox:zoom>": zoom.url,
-                "<sandbox:zoom_secret>": account.client_secret,
-            },
-            env={
-                "CANVAS__CANVAS_TERM_IDS": str([t["id"] for t in university.terms]),
-                "ZOOM__FIRST_DAY": first_day.isoformat(),
-                "MIVIDEO__default_last_timestamp": (now - timedelta(days=14)).isoformat(),
-                **_udw_env(university),
-            },
-        )
-        logger.info("sandbox %s: %d courses, emulators on %s, %s, %s, %s", size,
-                    len(course_ids), canvas.url, bigquery.url, kaltura.url, zoom.url)
-        yield info
+    return _Data(
+        university=university,
+        events=generate_events(course_ids, end=now, days=14, count=volume["events"],
+                               seed=seed),
+        media=generate_media(course_ids, start=now - timedelta(days=60), end=now,
+                             count=volume["media"], seed=seed),
+        account=build_account(first_day, now.date() - timedelta(days=1), seed=seed,
+                              per_day=volume["meetings_per_day"]),
+        first_day=first_day,
+        now=now,
+    )
 
 
-def _udw_env(university: object) -> dict[str, str]:
+def _sandbox(urls: dict[str, str], data: _Data) -> Sandbox:
+    return Sandbox(
+        placeholders={
+            "<sandbox:canvas>": urls["canvas"],
+            "<sandbox:canvas_token>": CANVAS_TOKEN,
+            "<sandbox:bigquery>": urls["bigquery"],
+            "<sandbox:events_table>": EVENTS_TABLE,
+            "<sandbox:kaltura>": urls["kaltura"],
+            "<sandbox:kaltura_secret>": KALTURA_SECRET,
+            "<sandbox:zoom>": urls["zoom"],
+            "<sandbox:zoom_secret>": data.account.client_secret,
+        },
+        env={
+            "CANVAS__CANVAS_TERM_IDS": str([t["id"] for t in data.university.terms]),
+            "ZOOM__FIRST_DAY": data.first_day.isoformat(),
+            # Reach back past the media's 60 days, so a first walk meets older entries too.
+            "MIVIDEO__default_last_timestamp": (data.now - timedelta(days=60)).isoformat(),
+            **_udw_env(data.university),
+        },
+    )
+
+
+def _udw_env(university: University) -> dict[str, str]:
     """Fill a sandbox UDW database when PostgreSQL is reachable; otherwise run without UDW."""
     import json
 
@@ -108,5 +144,5 @@ def _udw_env(university: object) -> dict[str, str]:
     finally:
         engine.dispose()
     rendered = url.render_as_string(hide_password=False)
-    fill_udw(rendered, university)  # type: ignore[arg-type]
+    fill_udw(rendered, university)
     return {"UDW": json.dumps({"url": rendered})}

@@ -12,6 +12,12 @@ XML (see the wire notes), so every answer here, errors included, is XML.
 - ``orderBy`` ``+createdAt`` or ``-createdAt`` (the default); ties in a fixed, id-unrelated order;
 - pager ``pageSize`` (default 30, at most 500) and ``pageIndex`` (from 1). Asking beyond the first
   ``max_matches`` (10,000) results fails with ``QUERY_EXCEEDED_MAX_MATCHES_ALLOWED``.
+
+Faults for tests, by ``media.list`` call number (from 1): ``fail_on_list_call`` answers a Kaltura
+server error; ``short_list_calls`` answer well-formed pages holding only the first half of their
+entries (``totalCount`` still true); ``cut_list_calls`` answer the XML cut off after the first
+half of the entries, as when a connection drops mid-body (a lenient parser still reads them, but
+no ``totalCount``).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from lxml import etree
@@ -101,14 +107,16 @@ def _tiebreak(entry: MediaEntry) -> str:
 
 
 class KalturaEmulator:
-    """The HTTP app; ``fail_on_list_call=N`` makes the Nth ``media.list`` call fail."""
+    """The HTTP app; the list-call faults are described in the module docstring."""
 
     def __init__(self, library: MediaLibrary, faults: Faults | None, *, partner_id: int,
                  admin_secret: str, max_matches: int = 10_000,
-                 fail_on_list_call: int | None = None) -> None:
+                 fail_on_list_call: int | None = None, short_list_calls: Collection[int] = (),
+                 cut_list_calls: Collection[int] = ()) -> None:
         self.library, self.faults = library, faults
         self.partner_id, self.admin_secret = str(partner_id), admin_secret
         self.max_matches, self.fail_on_list_call = max_matches, fail_on_list_call
+        self.short_list_calls, self.cut_list_calls = set(short_list_calls), set(cut_list_calls)
         self.list_call_count = 0
         self._sessions: set[str] = set()
         self._lock = threading.Lock()
@@ -126,9 +134,10 @@ class KalturaEmulator:
             result = self._dispatch(route.group("service"), route.group("action"), params)
         except KalturaApiError as err:
             result = _error_node(err)
-        return _xml(result)
+        return result if isinstance(result, Response) else _xml(result)
 
-    def _dispatch(self, service: str, action: str, params: dict[str, Any]) -> etree._Element:
+    def _dispatch(self, service: str, action: str, params: dict[str, Any],
+                  ) -> etree._Element | Response:
         if (service, action) == ("session", "start"):
             return self._start_session(params)
         if params.get("ks") not in self._sessions:
@@ -149,7 +158,7 @@ class KalturaEmulator:
         node.text = ks
         return node
 
-    def _list_media(self, params: dict[str, Any]) -> etree._Element:
+    def _list_media(self, params: dict[str, Any]) -> etree._Element | Response:
         criteria = params.get("filter") or {}
         pager = params.get("pager") or {}
         size = min(int(pager.get("pageSize") or 30), MAX_PAGE_SIZE)
@@ -164,7 +173,12 @@ class KalturaEmulator:
             raise KalturaApiError("QUERY_EXCEEDED_MAX_MATCHES_ALLOWED",
                                   "Unable to generate list. max matches value was reached")
         found = self.library.search(criteria)
-        return _list_node(found[(index - 1) * size:index * size], len(found))
+        page = found[(index - 1) * size:index * size]
+        if call_number in self.short_list_calls:
+            return _list_node(page[:len(page) // 2], len(found))
+        if call_number in self.cut_list_calls:
+            return _cut_after_items(_list_node(page, len(found)), len(page) // 2)
+        return _list_node(page, len(found))
 
 
 def _list_node(entries: list[MediaEntry], total: int) -> etree._Element:
@@ -202,6 +216,15 @@ def _xml(result: etree._Element) -> Response:
     return Response(200, body, {"Content-Type": "text/xml; charset=utf-8"})
 
 
+def _cut_after_items(result: etree._Element, items: int) -> Response:
+    full = _xml(result)
+    body = full.body if isinstance(full.body, bytes) else b""
+    end = body.index(b"<objects>") + len(b"<objects>")
+    for _ in range(items):
+        end = body.index(b"</item>", end) + len(b"</item>")
+    return Response(200, body[:end], full.headers)
+
+
 def _as_kaltura_fault(injected: Response) -> Response:
     # Kaltura sits behind a proxy: its 5xx pages are HTML and a cut-off answer is truncated XML.
     if injected.status >= 500:
@@ -213,9 +236,12 @@ def _as_kaltura_fault(injected: Response) -> Response:
 
 def start(media: Iterable[MediaEntry] | MediaLibrary = (), faults: Faults | None = None, *,
           partner_id: int = 1038472, admin_secret: str = "sandbox-kaltura-secret",
-          max_matches: int = 10_000, fail_on_list_call: int | None = None) -> RunningServer:
+          max_matches: int = 10_000, fail_on_list_call: int | None = None,
+          short_list_calls: Collection[int] = (), cut_list_calls: Collection[int] = (),
+          ) -> RunningServer:
     """Serve a Kaltura emulator on a loopback port; use ``server.url`` as the service URL."""
     library = media if isinstance(media, MediaLibrary) else MediaLibrary(media)
     app = KalturaEmulator(library, faults, partner_id=partner_id, admin_secret=admin_secret,
-                          max_matches=max_matches, fail_on_list_call=fail_on_list_call)
+                          max_matches=max_matches, fail_on_list_call=fail_on_list_call,
+                          short_list_calls=short_list_calls, cut_list_calls=cut_list_calls)
     return start_server(app, "kaltura")

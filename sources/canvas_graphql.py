@@ -63,40 +63,47 @@ class CourseConnectionWalker:
     Each request asks for up to ``courses_per_request`` courses through aliases. A course
     with more pages goes back to the queue with its own cursors and is batched again with
     other unfinished courses, so one large course never holds up the others; up to
-    ``client.workers`` requests run at once. A course that comes back null (deleted, no
-    permission) is skipped with a warning.
+    ``concurrency`` requests (default: the client's workers) run at once. A course that
+    comes back null (deleted, no permission) is skipped with a warning.
     """
 
     def __init__(self, client: CanvasClient, connections: Mapping[str, Connection], *,
-                 courses_per_request: int = COURSES_PER_REQUEST) -> None:
+                 courses_per_request: int = COURSES_PER_REQUEST,
+                 concurrency: int | None = None) -> None:
         self.client = client
         self.connections = dict(connections)
         self.courses_per_request = max(1, courses_per_request)
+        self.concurrency = max(1, min(concurrency or client.workers, client.workers))
         self.skipped: list[int] = []
 
     def walk(self, course_ids: Sequence[int], desc: str = "GraphQL") -> Iterator[CoursePage]:
         """Yield pages as they arrive, in no particular order."""
         queue = deque(_Pending(cid, dict.fromkeys(self.connections)) for cid in course_ids)
-        pool = ThreadPoolExecutor(max_workers=self.client.workers, thread_name_prefix="gql")
-        running: dict[Future[_BatchResult], list[_Pending]] = {}
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="gql")
+        running: set[Future[_BatchResult]] = set()
         progress = Progress(desc, len(course_ids), "course")
         try:
-            while queue or running:
-                while queue and len(running) < self.client.workers:
-                    batch = [queue.popleft() for _ in range(min(len(queue),
-                                                                self.courses_per_request))]
-                    running[pool.submit(self._fetch, batch)] = batch
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    del running[future]
-                    result = future.result()
-                    yield from result.pages
+            self._submit(queue, running, pool)
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                results = [future.result() for future in done]
+                for result in results:
                     queue.extendleft(result.continuing)
+                # Refill before handing pages over, so requests keep flowing meanwhile.
+                self._submit(queue, running, pool)
+                for result in results:
                     self.skipped.extend(result.skipped)
                     progress.update(result.finished)
+                    yield from result.pages
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             progress.close()
+
+    def _submit(self, queue: deque[_Pending], running: set[Future[_BatchResult]],
+                pool: ThreadPoolExecutor) -> None:
+        while queue and len(running) < self.concurrency:
+            size = min(len(queue), self.courses_per_request)
+            running.add(pool.submit(self._fetch, [queue.popleft() for _ in range(size)]))
 
     def _fetch(self, batch: list[_Pending]) -> _BatchResult:
         query, variables = self._query(batch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import re
@@ -89,7 +90,7 @@ class TimeoutSession(requests.Session):
         self.timeout = timeout
         self.stats = stats or RequestStats()
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+    def request(self, method: str, url: str, *args: Any,  # type: ignore[override]
                 **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         self.stats.add(requests=1)
@@ -231,14 +232,14 @@ def raise_for_status(response: requests.Response, source: DataSourceName) -> Non
 def decode_json(response: requests.Response, source: DataSourceName) -> Any:
     """The body as JSON; an HTML page or a malformed body becomes a clear FatalSourceError."""
     content_type = response.headers.get("Content-Type", "")
-    if "html" in content_type.lower() or response.text.lstrip()[:1] == "<":
+    if "html" in content_type.lower() or response.content.lstrip()[:1] == b"<":
         raise FatalSourceError(
             f"{describe(response)}: expected JSON, got an HTML page "
             f"({content_type or 'no content type'}): {_excerpt(response.text)!r}",
             source,
         )
     try:
-        return response.json()
+        return json.loads(response.content)
     except ValueError as err:
         raise FatalSourceError(
             f"{describe(response)}: malformed JSON ({err}): "

@@ -18,7 +18,7 @@ from KalturaClient.Plugins.Core import (
     KalturaSessionType,
 )
 
-from environ import redact
+from environ import redact, register_secret
 from sources.http import backoff_delay
 from vocab import DataSourceName, FatalSourceError, RetriableSourceError
 
@@ -29,7 +29,12 @@ logger = logging.getLogger(__name__)
 
 SOURCE = DataSourceName.KALTURA_API
 PAGE_SIZE = 500  # Kaltura's maximum
+MAX_MATCHES = 10_000  # no page of one filter reaches beyond this many results
 CAP_ERROR = "QUERY_EXCEEDED_MAX_MATCHES_ALLOWED"
+MESSAGE_LIMIT = 300
+# The client's own failure codes (-4...) by name, so an error message says what went wrong.
+_CLIENT_ERRORS = {value: name for name, value in vars(KalturaClientException).items()
+                  if name.startswith("ERROR_")}
 RETRY_FACTOR_S = 1.0  # first back-off step; tests set it to 0
 T = TypeVar("T")
 
@@ -104,17 +109,19 @@ class KalturaSource:
         return self._list(MediaWindow(0), page_index=1, page_size=1).totalCount
 
     def _walk(self, window: MediaWindow, seen: dict[str, dict[str, Any]]) -> None:
-        page_index = 1
+        page_index, received = 1, 0
         while True:
-            objects = self._list(window, page_index, PAGE_SIZE).objects
+            objects = self._list(window, page_index, PAGE_SIZE, received=received).objects
             seen.update((entry["id"], entry) for entry in map(_entry_dict, objects))
+            received += len(objects)
             logger.debug("Kaltura media.list page %d: %d entries", page_index, len(objects))
             if len(objects) < PAGE_SIZE:
                 return
             page_index += 1
 
-    def _list(self, window: MediaWindow, page_index: int, page_size: int,
+    def _list(self, window: MediaWindow, page_index: int, page_size: int, *, received: int = 0,
               ) -> KalturaMediaListResponse:
+        """One page; ``received`` entries of this window came on the pages before it."""
         media_filter = KalturaMediaEntryFilter()
         media_filter.categoriesFullNameIn = self._cfg.kaltura_categories_full_name_in
         media_filter.createdAtGreaterThanOrEqual = window.since
@@ -124,8 +131,8 @@ class KalturaSource:
         pager = KalturaFilterPager()
         pager.pageSize, pager.pageIndex = page_size, page_index
         self._ensure_session()
-        return self._call("media.list", lambda: _checked(self._client.media.list(media_filter,
-                                                                                   pager)))
+        return self._call("media.list", lambda: _checked(
+            self._client.media.list(media_filter, pager), page_size, received))
 
     def _ensure_session(self) -> None:
         if self._has_session:
@@ -136,7 +143,9 @@ class KalturaSource:
             ks = self._client.session.start(self._cfg.kaltura_user_secret.value, None,
                                             KalturaSessionType.ADMIN, partner_id)
             if not ks:
-                raise _Malformed("session.start answered without a session")
+                raise _Malformed("answered without a session")
+            # The KS is a bearer credential (Kaltura echoes it in INVALID_KS errors): hide it.
+            register_secret(ks)
             return ks
 
         self._client.setKs(self._call("session.start", start))
@@ -147,15 +156,13 @@ class KalturaSource:
     def _call(self, action: str, request: Callable[[], T]) -> T:
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return request()
+                return _parsed(request)
             except KalturaException as err:
                 if err.code == CAP_ERROR:
                     raise _CapReached(err.message) from err
-                raise FatalSourceError(redact(f"{action}: {err.message} ({err.code})"),
-                                       SOURCE) from err
-            # AttributeError: the client crashes on a non-XML body instead of raising its own.
-            except (KalturaClientException, _Malformed, AttributeError) as err:
-                problem = redact(f"{action}: {type(err).__name__}: {err}")[:300]
+                raise FatalSourceError(_describe(action, err), SOURCE) from err
+            except (KalturaClientException, _Malformed) as err:
+                problem = _describe(action, err)
                 if attempt == self._max_attempts:
                     raise RetriableSourceError(f"{problem} (after {attempt} attempts)",
                                                SOURCE) from err
@@ -166,15 +173,53 @@ class KalturaSource:
         raise AssertionError("unreachable")
 
 
-def _checked(response: Any) -> KalturaMediaListResponse:
+def _parsed(request: Callable[[], T]) -> T:
+    """``request()``, with the client's crash on a body that is not XML made a _Malformed.
+
+    The client's lenient lxml parser returns None for such a body and the client then calls
+    ``None.find``; any other AttributeError is a bug and propagates.
+    """
+    try:
+        return request()
+    except AttributeError as err:
+        if err.obj is None and err.name == "find":
+            raise _Malformed("the answer is not XML") from err
+        raise
+
+
+def _checked(response: Any, page_size: int, received: int) -> KalturaMediaListResponse:
+    """A complete media.list page, else _Malformed (retried).
+
+    A cut-off answer still parses (the parser recovers) but lacks the trailing totalCount; a
+    page that is short before totalCount is reached would silently lose entries.
+    """
     objects = getattr(response, "objects", None)
     if not isinstance(response, KalturaMediaListResponse) or not isinstance(objects, list):
-        raise _Malformed(f"media.list answered {type(response).__name__}, not a media list")
+        raise _Malformed(f"answered {type(response).__name__}, not a media list")
+    total = response.totalCount
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise _Malformed("answered without totalCount (cut off?)")
     for item in objects:
         if not isinstance(getattr(item, "id", None), str) or not isinstance(
                 getattr(item, "createdAt", None), int):
-            raise _Malformed("media.list answered an entry without id or createdAt")
+            raise _Malformed("answered an entry without id or createdAt")
+    expected = min(total, MAX_MATCHES)
+    if len(objects) < page_size and received + len(objects) < expected:
+        raise _Malformed(f"the page ended after {received + len(objects)} of {expected} entries "
+                         f"(totalCount {total})")
     return response
+
+
+def _describe(action: str, err: Exception) -> str:
+    """``action: CODE: message``, redacted and cut; the code comes first so the cut keeps it."""
+    if isinstance(err, KalturaException):
+        head = str(err.code)
+    elif isinstance(err, KalturaClientException):
+        head = f"{_CLIENT_ERRORS.get(err.code, 'ERROR')} ({err.code})"
+    else:
+        head = "malformed answer"
+    message = err.message if isinstance(err, KalturaException | KalturaClientException) else err
+    return redact(f"{action}: {head}: {message}")[:MESSAGE_LIMIT]
 
 
 def _entry_dict(entry: Any) -> dict[str, Any]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
-import math
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 PREFLIGHT_COST = 50.0
 REFILL_PER_SECOND = 10.0
 MAX_PAUSE_SECONDS = 30.0
+CEILING_RECOVERY_SECONDS = 30.0
+# Canvas admits 12 parallel requests on a fresh token; start a little below and probe upwards.
+INITIAL_CONCURRENCY = 8
 # Keep a fifth of a reservation spare so costs that land meanwhile do not tip the bucket over.
 SAFETY_MARGIN = 0.2
 
@@ -26,12 +29,13 @@ class ThrottleGovernor:
     """Bounds concurrent requests so the Canvas leaky bucket never overflows.
 
     ``X-Rate-Limit-Remaining`` is what is left before Canvas refuses, after the reservations
-    of the requests still running. Adding those back gives the room for reservations in all,
-    hence how many requests may run at once. Replies arrive out of order, so the allowance
-    drops to that number at once but grows one step per reply. When not even one request
-    fits and none is running, new requests wait for the bucket to leak, which paces a
-    sustained load to the refill rate. A throttled reply halves the allowance and pauses.
-    Waiting requests are admitted first come, first served, so no caller starves.
+    (``preflight`` each) of the requests still running. The allowance follows it like TCP's
+    congestion window, at most one change per round trip because replies arrive in bursts
+    and out of order: one more request while over three reservations remain, one fewer
+    under two, half under one. With nothing running and not even one reservation left,
+    new requests wait for the bucket to leak, which paces a sustained load to the refill
+    rate. A throttled reply halves the allowance and caps it below the concurrency that
+    was refused. Waiting requests are admitted by priority, then first come, first served.
     """
 
     def __init__(self, max_concurrency: int, *, preflight: float = PREFLIGHT_COST,
@@ -39,23 +43,35 @@ class ThrottleGovernor:
         self.max_concurrency = max(1, max_concurrency)
         self.preflight = preflight
         self.refill_per_second = refill_per_second
-        self.limit = self.max_concurrency
+        self.limit = min(self.max_concurrency, INITIAL_CONCURRENCY)
         self.in_flight = 0
         self.pauses = 0
         self._avg_cost = 0.0
+        self._round_trip = 0.0
+        self._changed_at = 0.0
+        self._ceiling = self.max_concurrency
+        self._ceiling_at = 0.0
         self._resume_at = 0.0
-        self._queue: deque[object] = deque()
+        self._queue: list[tuple[int, int]] = []
+        self._tickets = itertools.count()
         self._cond = threading.Condition()
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one of the allowed concurrent request slots for the duration of a request."""
-        self._acquire()
+    def slot(self, priority: int = 1) -> Iterator[None]:
+        """Hold one of the allowed concurrent request slots for the duration of a request.
+
+        Lower ``priority`` values are admitted first; equal ones in arrival order.
+        """
+        self._acquire(priority)
+        started = time.monotonic()
         try:
             yield
         finally:
             with self._cond:
                 self.in_flight -= 1
+                elapsed = time.monotonic() - started
+                self._round_trip = elapsed if not self._round_trip else \
+                    0.9 * self._round_trip + 0.1 * elapsed
                 self._cond.notify_all()
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -67,43 +83,53 @@ class ThrottleGovernor:
                 self._avg_cost = 0.8 * self._avg_cost + 0.2 * cost
             if remaining is None:
                 return
-            others = self.in_flight - 1
-            margin = SAFETY_MARGIN * self.preflight + 2 * self._avg_cost
-            room = remaining + others * self.preflight - margin
-            fits = math.floor(room / self.preflight) if room > 0 else 0
-            if fits < self.limit:
-                self._set_limit(fits)
-            elif fits > self.limit:
-                self._set_limit(self.limit + 1)
-            if fits == 0 and others == 0:
-                self._pause_for((self.preflight - room) / self.refill_per_second)
+            spare = remaining - SAFETY_MARGIN * self.preflight - 2 * self._avg_cost
+            if spare < self.preflight:
+                self._adjust(self.limit // 2)
+                if self.in_flight <= 1:
+                    self._pause_for((self.preflight - spare) / self.refill_per_second)
+            elif spare < 2 * self.preflight:
+                self._adjust(self.limit - 1)
+            elif spare > 3 * self.preflight:
+                self._adjust(self.limit + 1)
             self._cond.notify_all()
 
-    def penalize(self, wait_seconds: float) -> None:
-        """Record a throttled reply: halve the allowance and hold new requests for a while."""
+    def penalize(self) -> None:
+        """Record a throttled reply: halve the allowance and keep it below what just failed.
+
+        The ceiling (one less than the requests running when Canvas refused) rises again by
+        one per ``CEILING_RECOVERY_SECONDS`` without refusals, in case the refusal came from
+        a passing burst of expensive requests rather than from too many at once.
+        """
         with self._cond:
-            self._set_limit(self.limit // 2)
-            self._pause_for(wait_seconds)
+            self._ceiling = max(1, min(self._ceiling, self.in_flight - 1))
+            self._ceiling_at = time.monotonic()
+            self._adjust(self.limit // 2, force=True)
             self._cond.notify_all()
 
-    def _acquire(self) -> None:
-        ticket = object()
+    def _adjust(self, limit: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._ceiling < self.max_concurrency and \
+                now - self._ceiling_at > CEILING_RECOVERY_SECONDS:
+            self._ceiling, self._ceiling_at = self._ceiling + 1, now
+        limit = min(max(limit, 1), self._ceiling)
+        if limit == self.limit or (not force and now - self._changed_at < self._round_trip):
+            return
+        logger.debug("Canvas throttle: concurrency %d -> %d", self.limit, limit)
+        self.limit, self._changed_at = limit, now
+
+    def _acquire(self, priority: int) -> None:
+        entry = (priority, next(self._tickets))
         with self._cond:
-            self._queue.append(ticket)
+            heapq.heappush(self._queue, entry)
             while True:
                 wait = self._resume_at - time.monotonic()
-                if self._queue[0] is ticket and wait <= 0 and self.in_flight < self.limit:
-                    self._queue.popleft()
+                if self._queue[0] == entry and wait <= 0 and self.in_flight < self.limit:
+                    heapq.heappop(self._queue)
                     self.in_flight += 1
                     self._cond.notify_all()
                     return
                 self._cond.wait(timeout=wait if wait > 0 else None)
-
-    def _set_limit(self, limit: int) -> None:
-        limit = min(max(limit, 1), self.max_concurrency)
-        if limit != self.limit:
-            logger.debug("Canvas throttle: concurrency %d -> %d", self.limit, limit)
-        self.limit = limit
 
     def _pause_for(self, seconds: float) -> None:
         seconds = min(max(seconds, 0.0), MAX_PAUSE_SECONDS)

@@ -39,21 +39,17 @@ class UdwClient:
         self._where = self.engine.url.render_as_string(hide_password=True)
 
     def section_sis_ids(self, section_ids: Sequence[int]) -> pd.DataFrame:
-        """``canvas_id, sis_id`` for the sections the warehouse knows."""
+        """``canvas_id, sis_id`` for the sections the warehouse knows (None when it has none)."""
         ids = sorted({int(i) for i in section_ids})
-        frames = []
+        found: list[tuple[int, str | None]] = []
         with self._connect() as conn:
             for start in range(0, len(ids), self.chunk_size):
                 chunk = ids[start:start + self.chunk_size]
-                rows = self._run(conn.execute, SECTION_SIS_IDS, {"ids": chunk}).all()
-                frames.append(pd.DataFrame(rows, columns=["canvas_id", "sis_id"]))
-        if not frames:
-            return pd.DataFrame({"canvas_id": pd.Series(dtype="int64"),
-                                 "sis_id": pd.Series(dtype="object")})
-        found = pd.concat(frames, ignore_index=True)
-        found["canvas_id"] = found["canvas_id"].astype("int64")
-        found["sis_id"] = found["sis_id"].astype("object")
-        return found
+                found.extend(self._run(conn.execute, SECTION_SIS_IDS, {"ids": chunk}).all())
+        return pd.DataFrame({
+            "canvas_id": pd.array([int(row[0]) for row in found], dtype="int64"),
+            "sis_id": pd.Series([row[1] for row in found], dtype="object"),
+        })
 
     def canvas_data_date(self) -> datetime:
         """When the warehouse's Canvas data was taken (``unizin_metadata.canvasdatadate``)."""

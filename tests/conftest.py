@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,14 +15,46 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+import environ
 from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
 from environ import DbSettings
 
+pytest_plugins = ["pytester"]
+
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root"}
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(autouse=True)
+def _restore_process_state() -> Iterator[None]:
+    """Undo what a test leaves in process-wide state: logging setup and registered secrets.
+
+    configure_logging() adds a handler bound to that test's captured stderr and changes levels;
+    every Secret built by load_settings() stays in environ's set and alters later redactions.
+    """
+    root = logging.getLogger()
+    handlers, levels = list(root.handlers), _logger_levels()
+    secrets = set(environ._known_secrets)
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    for name, level in _logger_levels().items():
+        # A logger first made during the test (configure_logging makes "yoyo") starts at NOTSET.
+        if level != levels.get(name, logging.NOTSET):
+            logging.getLogger(name or None).setLevel(levels.get(name, logging.NOTSET))
+    environ._known_secrets.clear()
+    environ._known_secrets.update(secrets)
+
+
+def _logger_levels() -> dict[str, int]:
+    loggers = logging.Logger.manager.loggerDict.items()
+    levels = {name: lg.level for name, lg in loggers if isinstance(lg, logging.Logger)}
+    return {**levels, "": logging.getLogger().level}
 
 
 def server_unavailable(reason: str) -> NoReturn:

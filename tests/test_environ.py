@@ -51,9 +51,10 @@ def minimal(**sections: object) -> str:
     return hjson.dumpsJSON(cfg)
 
 
-def config_errors(tmp_path: Path, text: str, **kwargs: object) -> list[str]:
+def config_errors(tmp_path: Path, text: str, env: dict | None = None,
+                  **kwargs: object) -> list[str]:
     with pytest.raises(ConfigError) as caught:
-        environ.load_settings(write_config(tmp_path, text), env={}, **kwargs)
+        environ.load_settings(write_config(tmp_path, text), env=env or {}, **kwargs)
     return caught.value.errors
 
 
@@ -172,11 +173,62 @@ def test_secrets_never_reach_logs_or_errors(tmp_path, capsys):
 
 
 def test_secret_in_invalid_value_is_not_echoed(tmp_path):
-    text = minimal(ZOOM={"ACCOUNT_ID": "a", "CLIENT_ID": "c", "CLIENT_SECRET": 12345678,
+    text = minimal(ZOOM={"ACCOUNT_ID": "a", "CLIENT_ID": "c", "CLIENT_SECRET": 98765432123,
                          "FIRST_DAY": "2026-01-01"})
-    environ.register_secret("12345678")
+    errors = config_errors(tmp_path, text,
+                           env={"INVENTORY_DB": "mysql+pymysql://u:Sup3rSecretPW@h/db"})
+    assert errors == ["INVENTORY_DB: 'mysql+pymysql://u:***@h/db' is not of type 'object'",
+                      "ZOOM.CLIENT_SECRET: *** is not of type 'string'"]
+
+
+def test_errors_sorted_with_numbers_in_order(tmp_path):
+    ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "a", "b"]
+    text = minimal(CANVAS={"CANVAS_ACCOUNT_ID": 1, "CANVAS_TERM_IDS": ids,
+                           "CANVAS_URL": "https://c", "CANVAS_TOKEN": "t"})
     errors = config_errors(tmp_path, text)
-    assert errors == ["ZOOM.CLIENT_SECRET: *** is not of type 'string'"]
+    assert [e.split(":")[0] for e in errors] == ["CANVAS.CANVAS_TERM_IDS[10]",
+                                                 "CANVAS.CANVAS_TERM_IDS[11]"]
+
+
+def test_duplicate_keys_are_errors(tmp_path):
+    text = '{\nJOB_NAMES: []\nLOG_LEVEL: ERROR\nLOG_LEVEL: INFO\nINVENTORY_DB: {url: "x"}\n}'
+    errors = config_errors(tmp_path, text)
+    assert errors == [f"{tmp_path / 'env.hjson'}: key 'LOG_LEVEL' appears more than once"]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("not a url", "INVENTORY_DB.url: not a database URL"),
+    ("oracle://u@h/db", "INVENTORY_DB.url: unsupported database 'oracle'"),
+    ("sqlite://", "INVENTORY_DB.url: SQLite needs a file path"),
+])
+def test_unusable_database_urls_are_config_errors(tmp_path, url, expected):
+    text = hjson.dumpsJSON({"JOB_NAMES": [], "INVENTORY_DB": {"url": url}})
+    errors = config_errors(tmp_path, text)
+    assert len(errors) == 1 and errors[0].startswith(expected)
+
+
+def test_section_and_nested_overrides_do_not_depend_on_order(tmp_path):
+    section = '{"CANVAS_ACCOUNT_ID": 1, "CANVAS_TERM_IDS": [], "CANVAS_URL": "https://c",' \
+              ' "CANVAS_TOKEN": "from-section"}'
+    path = write_config(tmp_path, minimal())
+    for env in ({"CANVAS": section, "CANVAS__CANVAS_TOKEN": "from-nested"},
+                {"CANVAS__CANVAS_TOKEN": "from-nested", "CANVAS": section}):
+        assert environ.load_settings(path, env=env).canvas.token.value == "from-nested"
+
+
+def test_json_logs_hide_secrets_with_quotes_and_accents(capsys):
+    secret = 'tok\\en"quoted-é'
+    environ.register_secret(secret)
+    environ.configure_logging("INFO", "json")
+    try:
+        raise ValueError(f"bad {secret}")
+    except ValueError:
+        logging.getLogger("x").exception("failed with %s", secret)
+    environ.configure_logging("INFO")
+    err = capsys.readouterr().err
+    entry = hjson.loads(err.strip().splitlines()[-1])
+    assert secret not in entry["message"] and secret not in entry["exception"]
+    assert entry["message"] == "failed with ***"
 
 
 def test_json_log_lines_carry_job_and_run_id(capsys):

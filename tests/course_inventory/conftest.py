@@ -20,6 +20,12 @@ TOKEN = "inventory-test-token-9c1e"
 TERM_IDS = (164, 165, 107)
 
 
+@pytest.fixture
+def canvas_token() -> str:
+    """The bearer token the emulator accepts (and that must never be logged)."""
+    return TOKEN
+
+
 @pytest.fixture(scope="session")
 def university() -> University:
     return build_university("tiny")

@@ -12,16 +12,16 @@ import sqlalchemy as sa
 
 from course_inventory import job
 from db import Database
-from environ import Settings
+from environ import Settings, UdwSettings
 from sandbox.canvas_api import CanvasServer
 from sandbox.server import Response
+from sandbox.udw import fill_udw
 from sandbox.university import University
 from vocab import DataSourceName, FatalSourceError
 
-from conftest import TERM_IDS, TOKEN
-
 Start = Callable[..., CanvasServer]
 Build = Callable[..., Settings]
+TERM_IDS = (164, 165, 107)  # the configured terms (see conftest)
 TABLES = ("term", "account", "course", "course_section", "enrollment", "canvas_course_usage")
 
 
@@ -174,24 +174,24 @@ def test_restricted_stubs_and_missing_fields_are_handled(
 
 
 def test_without_udw_the_job_says_so(sqlite_engine: sa.Engine, start_canvas: Start,
-                                     inventory_settings: Build,
+                                     inventory_settings: Build, canvas_token: str,
                                      caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     statuses = job.run(inventory_settings(start_canvas()), Database(sqlite_engine))
     assert [s.name for s in statuses] == [DataSourceName.CANVAS_API]
     assert "UDW not configured" in caplog.text
-    assert TOKEN not in caplog.text
+    assert canvas_token not in caplog.text
 
 
 def test_csvs_mirror_the_tables(sqlite_engine: sa.Engine, start_canvas: Start,
-                                inventory_settings: Build) -> None:
+                                inventory_settings: Build, canvas_token: str) -> None:
     settings = inventory_settings(start_canvas(), create_csvs=True)
     database = Database(sqlite_engine)
     job.run(settings, database)
     for table in TABLES:
         written = pd.read_csv(settings.data_dir / f"{table}.csv")
         assert len(written) == database.scalar(f"SELECT COUNT(*) FROM {table}")
-        assert TOKEN not in (settings.data_dir / f"{table}.csv").read_text()
+        assert canvas_token not in (settings.data_dir / f"{table}.csv").read_text()
     assert not list(settings.data_dir.glob(".*partial"))
 
 
@@ -202,3 +202,30 @@ def test_bulk_load_path_on_mariadb(mariadb_engine: sa.Engine, start_canvas: Star
     job.run(inventory_settings(start_canvas()), database)
     for table in TABLES:
         assert database.scalar(f"SELECT COUNT(*) FROM {table}") > 0
+
+
+def test_udw_enrichment_on_postgresql(pg_url: str, sqlite_engine: sa.Engine,
+                                      start_canvas: Start, inventory_settings: Build,
+                                      university: University) -> None:
+    fill_udw(pg_url, university)
+    warehouse = sa.create_engine(pg_url)
+    with warehouse.begin() as conn:
+        conn.execute(sa.text("UPDATE course_section_dim "
+                             "SET sis_source_id = 'UDW-' || canvas_id::text"))
+    warehouse.dispose()
+    settings = inventory_settings(start_canvas(), udw=UdwSettings(pg_url))
+    database = Database(sqlite_engine)
+    statuses = job.run(settings, database)
+    assert [s.name for s in statuses] == [DataSourceName.CANVAS_API,
+                                          DataSourceName.UNIZIN_DATA_WAREHOUSE]
+    assert statuses[1].data_updated_at == university.warehouse_date
+    sections = _table(database, "course_section")
+    assert (sections["sis_id"] == "UDW-" + sections["canvas_id"].astype(str)).all()
+
+
+def test_check_reaches_canvas_and_writes_nothing(start_canvas: Start,
+                                                 inventory_settings: Build) -> None:
+    server = start_canvas()
+    reached = job.check(inventory_settings(server))
+    assert "Fall 2026" in reached and "UDW not configured" in reached
+    assert server.stats.total_requests == 1 + len(TERM_IDS)

@@ -246,3 +246,32 @@ def test_large_replace_rebuilds_the_same_secondary_indexes(mariadb_engine, monke
     with pytest.raises(LoadError, match="Duplicate entry"):
         database.replace({"canvas_course_usage": repeated})
     assert database.scalar("SELECT COUNT(*) FROM canvas_course_usage") == 2
+
+
+@pytest.mark.parametrize("dtype", ["float64", "Float64", "object"])
+def test_float_ids_beyond_exact_float_range_are_refused(database, dtype):
+    # A float64 id column past 2**53 has already been rounded: 2**53 + 1 reads as 2**53.
+    ids = pd.Series([1.0, None, float(2**53 + 2)], dtype=dtype)
+    frame = pd.DataFrame({"canvas_id": [1, 2, 3], "account_id": ids,
+                          "workflow_state": "available"})
+    with pytest.raises(LoadError, match=r"course\.account_id.*2\*\*53"):
+        database.append("course", frame)
+    assert database.scalar("SELECT COUNT(*) FROM course") == 0
+
+
+def test_float_ids_within_exact_float_range_load_as_integers(database):
+    frame = pd.DataFrame({"canvas_id": [1.0, float(2**53 - 1)], "account_id": [None, 7.0],
+                          "workflow_state": "available"})
+    database.append("course", frame)
+    stored = database.query_frame("SELECT canvas_id, account_id FROM course ORDER BY canvas_id")
+    assert stored["canvas_id"].tolist() == [1, 2**53 - 1]
+    assert pd.isna(stored["account_id"][0]) and stored["account_id"][1] == 7
+
+
+def test_datetimes_for_a_text_column_are_stored_in_the_column_text_form(database):
+    hours = pd.DataFrame({"event_hour_utc": pd.to_datetime(["2024-05-01 10:00:00"]),
+                          "course_id": [1], "event_count": [3],
+                          "event_time_utc_latest": [datetime(2024, 5, 1, 10, 59, tzinfo=UTC)]})
+    database.append("mivideo_media_started_hourly", hours)
+    assert database.scalar("SELECT event_hour_utc FROM mivideo_media_started_hourly") == (
+        "2024-05-01 10:00:00")

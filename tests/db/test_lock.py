@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pymysql
 import pytest
+import sqlalchemy as sa
 
 from db.engine import make_engine
-from db.lock import RunLockTimeout, run_lock
+from db.lock import RunLockLost, RunLockTimeout, run_lock
 from environ import DbSettings
 
 WAIT = 30  # bound on thread coordination; never expected to be reached
@@ -80,3 +82,43 @@ def test_mysql_run_locks_of_different_databases_are_independent(mariadb_engine):
         other_engine.dispose()
         admin.cursor().execute(f"DROP DATABASE `{other}`")
         admin.close()
+
+
+def test_still_held_while_the_block_runs_and_not_after(any_engine):
+    with run_lock(any_engine, wait_seconds=1) as held:
+        assert held.still_held()
+        held.ensure_held()
+    assert not held.still_held()
+    with pytest.raises(RunLockLost, match="run lock"):
+        held.ensure_held()
+
+
+def test_run_lock_is_reported_lost_when_the_server_drops_its_connection(mariadb_engine):
+    database = mariadb_engine.url.database
+    with run_lock(mariadb_engine, wait_seconds=1) as held:
+        admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute("SELECT IS_USED_LOCK(%s)", (f"course_inventory_run.{database}",))
+                (holder,) = cursor.fetchone()
+                cursor.execute(f"KILL {int(holder)}")
+        finally:
+            admin.close()
+        assert not held.still_held()
+        with pytest.raises(RunLockLost, match="run lock"):
+            held.ensure_held()
+    # The lost lock is free again for the next runner.
+    with run_lock(mariadb_engine, wait_seconds=1) as again:
+        assert again.still_held()
+
+
+def test_run_lock_outlives_a_short_server_wait_timeout(mariadb_engine):
+    # As on a server whose wait_timeout closes idle sessions after one second.
+    engine = sa.create_engine(mariadb_engine.url,
+                              connect_args={"init_command": "SET SESSION wait_timeout = 1"})
+    try:
+        with run_lock(engine, wait_seconds=1) as held:
+            time.sleep(2.5)  # the lock's connection stays idle while a job runs
+            assert held.still_held()
+    finally:
+        engine.dispose()

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import yoyo
 from sqlalchemy.engine import make_url
 
 from db import Database
+from db import migrate as migrate_module
 from db.engine import make_engine
-from db.migrate import MIGRATIONS_DIR, migrate, yoyo_url
+from db.lock import run_lock
+from db.migrate import MIGRATIONS_DIR, MigrationError, migrate, yoyo_url
 from environ import DbSettings
+
+DEAD_PID = 999_999
 
 SCHEMA = {
     "term": ["canvas_id", "name", "sis_id", "start_at", "end_at"],
@@ -105,3 +111,70 @@ def test_yoyo_url_for_mysql(url, expected):
 
 def test_yoyo_url_for_sqlite_is_absolute():
     assert yoyo_url(make_url("sqlite:///data/x.sqlite")) == f"sqlite:///{Path.cwd()}/data/x.sqlite"
+
+
+def plant_stale_yoyo_lock(engine: sa.Engine) -> None:
+    """Leave the yoyo_lock row a runner killed while migrating would leave."""
+    backend = yoyo.get_backend(yoyo_url(engine.url))  # creates yoyo_lock if it is missing
+    backend.connection.close()
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO yoyo_lock (locked, ctime, pid) "
+                             "VALUES (1, CURRENT_TIMESTAMP, :pid)"), {"pid": DEAD_PID})
+
+
+def yoyo_lock_pids(engine: sa.Engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT pid FROM yoyo_lock")).scalars())
+
+
+@pytest.fixture
+def short_yoyo_wait(monkeypatch) -> None:
+    """Make a blocked migration fail in half a second instead of two minutes."""
+    monkeypatch.setattr(migrate_module, "LOCK_TIMEOUT_SECONDS", 0.5)
+
+
+@pytest.fixture
+def empty_engine(any_db_url):
+    engine = make_engine(DbSettings(any_db_url))
+    yield engine
+    engine.dispose()
+
+
+def test_stale_yoyo_lock_does_not_block_an_up_to_date_database(any_engine, short_yoyo_wait):
+    plant_stale_yoyo_lock(any_engine)
+    assert migrate(any_engine) == []
+
+
+def test_stale_yoyo_lock_is_broken_under_the_run_lock(empty_engine, short_yoyo_wait, caplog):
+    plant_stale_yoyo_lock(empty_engine)
+    with caplog.at_level(logging.WARNING, logger="db.migrate"), \
+            run_lock(empty_engine, wait_seconds=5):
+        assert migrate(empty_engine) == migration_ids()
+    assert yoyo_lock_pids(empty_engine) == []
+    assert f"process {DEAD_PID}" in caplog.text
+
+
+def test_stale_yoyo_lock_without_the_run_lock_fails_with_the_recovery(any_engine,
+                                                                       short_yoyo_wait):
+    # As when a release adds a migration: one is pending again.
+    pending = next(i for i in migration_ids() if i.endswith("create_etl_cursor"))
+    with any_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM _yoyo_migration WHERE migration_id = :id"),
+                     {"id": pending})
+        conn.execute(sa.text("DROP TABLE etl_cursor"))
+    plant_stale_yoyo_lock(any_engine)
+    with pytest.raises(MigrationError, match="DELETE FROM yoyo_lock"):
+        migrate(any_engine)
+    assert yoyo_lock_pids(any_engine) == [DEAD_PID]
+    with run_lock(any_engine, wait_seconds=5):
+        assert migrate(any_engine) == [pending]
+
+
+@pytest.mark.parametrize("url", ["mysql+pymysql://ci:pw-Secret-42@127.0.0.1:1/inventory",
+                                 "sqlite:///{tmp}"])
+def test_unreachable_database_is_a_migration_error(url, tmp_path):
+    # Port 1 refuses connections; a directory cannot be opened as a SQLite file.
+    engine = sa.create_engine(url.format(tmp=tmp_path))
+    with pytest.raises(MigrationError, match="cannot open") as raised:
+        migrate(engine)
+    assert "pw-Secret-42" not in str(raised.value)

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from db import Database
+from db.engine import make_engine
+from db.migrate import migrate
 from db.runs import ERROR_MAX_CHARS, finish_job_run, start_job_run
+from environ import DbSettings
 from vocab import DataSourceName, DataSourceStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+SQLITE_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?")
+# A runner process that never migrated: sqlite3's own datetime adapter is still in place there.
+RECORD_IN_FRESH_PROCESS = """
+import sys
+from datetime import UTC, datetime
+from db.engine import make_engine
+from db.runs import finish_job_run, start_job_run
+from environ import DbSettings
+from vocab import DataSourceName, DataSourceStatus
+engine = make_engine(DbSettings(sys.argv[1]))
+run_id = start_job_run(engine, "FRESH")
+finish_job_run(engine, run_id, status="succeeded", rows_written={}, error=None, statuses=[
+    DataSourceStatus(DataSourceName.KALTURA_API, datetime(2024, 5, 1, 10, tzinfo=UTC))])
+"""
 
 
 def job_run(engine: sa.Engine, run_id: int) -> dict:
@@ -88,3 +112,32 @@ def test_concurrent_starts_get_distinct_ids_of_their_own_rows(any_engine):
         thread.join()
     assert len(set(ids.values())) == 6
     assert all(job_run(any_engine, run_id)["job_name"] == name for name, run_id in ids.items())
+
+
+def record_run(engine: sa.Engine, name: str, updated_at: datetime) -> None:
+    run_id = start_job_run(engine, name)
+    finish_job_run(engine, run_id, status="succeeded", rows_written={}, error=None,
+                   statuses=[DataSourceStatus(DataSourceName.KALTURA_API, updated_at)])
+
+
+def test_sqlite_run_times_have_one_format_whether_or_not_the_process_migrated(sqlite_url):
+    engine = make_engine(DbSettings(sqlite_url))
+    migrate(engine)  # yoyo leaves its ISO-with-'T' sqlite3 adapter behind in this process
+    record_run(engine, "MIGRATED", datetime(2024, 5, 1, 9, tzinfo=UTC))
+    subprocess.run([sys.executable, "-c", RECORD_IN_FRESH_PROCESS, sqlite_url],
+                   cwd=ROOT, check=True, timeout=120)
+    record_run(make_engine(DbSettings(sqlite_url)), "FRESH_ENGINE",
+               datetime(2024, 5, 1, 8, tzinfo=UTC))
+    with engine.connect() as conn:
+        texts = conn.exec_driver_sql(
+            "SELECT started_at FROM job_run UNION ALL SELECT finished_at FROM job_run "
+            "UNION ALL SELECT data_updated_at FROM data_source_status").scalars().all()
+        latest = conn.exec_driver_sql(
+            "SELECT MAX(data_updated_at) FROM data_source_status").scalar()
+    assert len(texts) == 9 and all(SQLITE_DATETIME.fullmatch(t) for t in texts), texts
+    assert latest == "2024-05-01 10:00:00"
+    since = Database(engine).scalar(
+        "SELECT COUNT(*) FROM data_source_status WHERE data_updated_at >= :since",
+        {"since": datetime(2024, 5, 1, 9, 30, tzinfo=UTC)})
+    assert since == 1
+    engine.dispose()

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from db import Database
-from mivideo import job
+from mivideo import events, job
 from mivideo.media import CURSOR
 from mivideo.transform import as_utc
-from sandbox import kaltura_api
+from sandbox import bigquery_api, kaltura_api
 from sandbox.kaltura_media import generate_media, same_second_media
 from sandbox.server import Faults
 from sandbox.udp_events import events_at, started_counts
@@ -153,21 +153,68 @@ def test_twelve_thousand_media_created_in_one_second_load_once(
         assert media_ids(any_engine) == expected
 
 
-def test_kaltura_error_mid_walk_leaves_tables_and_cursor_unchanged(
+def assert_unchanged(engine: sa.Engine, before: dict[str, pd.DataFrame], snapshot) -> None:
+    after = snapshot(engine)
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(after[table], frame, obj=table)
+
+
+def test_kaltura_error_after_bigquery_succeeded_leaves_all_tables_and_cursor_unchanged(
         any_engine, udp, kaltura_media, make_settings, snapshot, course_ids, hour_now):
     job.run(make_settings(udp.url, kaltura_media.url), Database(any_engine))
     before = snapshot(any_engine)
+    # New events and media: the failed run must write neither of them.
+    udp.deliver(events_at(course_ids, [hour_now - timedelta(minutes=m) for m in (5, 15, 25)]))
     kaltura_media.library.add(generate_media(
         course_ids, start=hour_now - timedelta(hours=2), end=hour_now, count=1800, seed=41))
+    queries_before = len(udp.store.requests)
     failing = kaltura_api.start(kaltura_media.library, partner_id=1038472,
                                 admin_secret="mivideo-test-secret", fail_on_list_call=3)
     with failing, pytest.raises(FatalSourceError, match="INTERNAL_SERVERERROR"):
         job.run(make_settings(udp.url, failing.url), Database(any_engine))
-    after = snapshot(any_engine)
-    for table, frame in before.items():
-        pd.testing.assert_frame_equal(after[table], frame, obj=table)
 
+    assert len(udp.store.requests) > queries_before, "BigQuery answered before Kaltura failed"
+    assert_unchanged(any_engine, before, snapshot)
     job.run(make_settings(udp.url, kaltura_media.url), Database(any_engine))
+    assert hourly_rows(any_engine) == expected_hourly(udp.events, hour_now)
+    assert media_ids(any_engine) == sorted(entry.id for entry in kaltura_media.listed())
+
+
+def fail_second_query(store: bigquery_api.EventStore, monkeypatch) -> list[dict]:
+    """Make the store's second query (only) fail; returns the parameters of every query."""
+    asked: list[dict] = []
+    answer = store.run
+
+    def run(sql: str, params: dict) -> object:
+        asked.append(params)
+        if len(asked) == 2:
+            raise bigquery_api.QueryError(403, "accessDenied", "Access Denied: second chunk")
+        return answer(sql, params)
+
+    monkeypatch.setattr(store, "run", run)
+    return asked
+
+
+def test_a_failing_second_bigquery_chunk_leaves_all_tables_and_cursor_unchanged(
+        any_engine, udp, kaltura_media, make_settings, snapshot, course_ids, hour_now,
+        monkeypatch):
+    settings = make_settings(udp.url, kaltura_media.url)
+    job.run(settings, Database(any_engine))
+    with any_engine.begin() as conn:  # as before the first load of events: a window of 32 days
+        conn.execute(sa.text("DELETE FROM mivideo_media_started_hourly"))
+    before = snapshot(any_engine)
+    kaltura_media.library.add(generate_media(
+        course_ids, start=hour_now - timedelta(hours=2), end=hour_now, count=40, seed=42))
+    asked = fail_second_query(udp.store, monkeypatch)
+
+    with pytest.raises(SourceError, match="Access Denied: second chunk"):
+        job.run(settings, Database(any_engine))
+
+    assert len(asked) == 2
+    assert asked[1]["since"] - asked[0]["since"] == timedelta(days=events.CHUNK_DAYS)
+    assert_unchanged(any_engine, before, snapshot)
+    job.run(settings, Database(any_engine))
+    assert hourly_rows(any_engine) == expected_hourly(udp.events, hour_now)
     assert media_ids(any_engine) == sorted(entry.id for entry in kaltura_media.listed())
 
 
@@ -194,9 +241,7 @@ def test_bigquery_error_fails_cleanly_and_the_next_run_catches_up(
         job.run(settings, Database(any_engine))
 
     assert failure.value.source is DataSourceName.UNIZIN_DATA_PLATFORM_EVENTS
-    after = snapshot(any_engine)
-    for table, frame in before.items():
-        pd.testing.assert_frame_equal(after[table], frame, obj=table)
+    assert_unchanged(any_engine, before, snapshot)
     job.run(settings, Database(any_engine))
     assert hourly_rows(any_engine) == expected_hourly(udp.events, hour_now)
 

@@ -6,11 +6,14 @@ import json
 import socket
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 
+from environ import redact
 from mivideo import job
-from sandbox.server import Faults, Response, start_server
+from sandbox import bigquery_api, kaltura_api
+from sandbox.server import Faults, Request, Response, start_server
 from sources import bigquery, kaltura
 from sources.kaltura import KalturaSource, MediaWindow, next_window
 from vocab import FatalSourceError, RetriableSourceError
@@ -83,10 +86,54 @@ def test_an_unreachable_bigquery_is_retriable_after_a_bounded_wait(make_settings
         bigquery.query_frame(client, "SELECT 1", {}, timeout=cfg.request_timeout)
 
 
-def test_an_unreachable_kaltura_is_retriable(make_settings):
+def test_an_unreachable_kaltura_is_retriable_with_the_error_code_first(make_settings):
     cfg = config(make_settings, kaltura_url=unused_port_url())
-    with pytest.raises(RetriableSourceError, match=r"session.start.*after 2 attempts"):
+    with pytest.raises(RetriableSourceError, match=r"after 2 attempts") as failure:
         KalturaSource(cfg, max_attempts=2).media_created_since(0)
+    # The connection error text is long; cutting it must not lose what kind of failure it was.
+    assert str(failure.value).startswith(
+        "KALTURA_API: session.start: ERROR_CONNECTION_FAILED (-4): ")
+
+
+def kaltura_error(code: str, message: str) -> Response:
+    body = (f"<?xml version='1.0'?><xml><result><error><objectType>KalturaAPIException"
+            f"</objectType><code>{code}</code><message>{message}</message><args/></error>"
+            f"</result></xml>")
+    return Response(200, body.encode(), {"Content-Type": "text/xml"})
+
+
+def test_a_long_kaltura_error_is_cut_after_its_code(make_settings):
+    answer = kaltura_error("SERVICE_FORBIDDEN", "The access to service is forbidden " * 40)
+    with start_server(lambda request: answer, "long-error-kaltura") as server:
+        cfg = config(make_settings, kaltura_url=server.url)
+        with pytest.raises(FatalSourceError) as failure:
+            KalturaSource(cfg, max_attempts=2).media_created_since(0)
+    message = str(failure.value).removeprefix("KALTURA_API: ")
+    assert message.startswith("session.start: SERVICE_FORBIDDEN: The access")
+    assert len(message) == kaltura.MESSAGE_LIMIT
+
+
+def test_the_session_key_never_shows_in_errors_or_logs(make_settings, kaltura_media, caplog):
+    emulator = kaltura_api.KalturaEmulator(kaltura_media.library, None, partner_id=1038472,
+                                           admin_secret="mivideo-test-secret")
+    sent: list[str] = []
+
+    def expired_session(request: Request) -> Response:
+        if not request.path.endswith("/media/action/list"):
+            return emulator(request)
+        sent.append((request.json() or {})["ks"])
+        # Kaltura quotes the whole KS when it refuses one.
+        return kaltura_error("INVALID_KS", f'Invalid KS "{sent[-1]}" Error: -1,EXPIRED')
+
+    with start_server(expired_session, "expiring-kaltura") as server:
+        cfg = config(make_settings, kaltura_url=server.url)
+        with pytest.raises(FatalSourceError) as failure:
+            KalturaSource(cfg, max_attempts=2).media_created_since(0)
+    assert str(failure.value) == (
+        'KALTURA_API: media.list: INVALID_KS: Invalid KS "***" Error: -1,EXPIRED')
+    assert sent and sent[0] not in str(failure.value)
+    assert sent[0] not in caplog.text
+    assert redact(f"key {sent[0]}") == "key ***"
 
 
 def test_a_non_xml_kaltura_answer_is_an_error_not_a_crash(make_settings):
@@ -97,8 +144,6 @@ def test_a_non_xml_kaltura_answer_is_an_error_not_a_crash(make_settings):
 
 
 def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_media):
-    from sandbox import kaltura_api
-
     with kaltura_api.start(kaltura_media.library, Faults(malformed_rate=1.0),
                            partner_id=1038472, admin_secret="mivideo-test-secret") as server:
         cfg = config(make_settings, kaltura_url=server.url)
@@ -107,8 +152,6 @@ def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_medi
 
 
 def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
-    from sandbox import kaltura_api
-
     emulator = kaltura_api.KalturaEmulator(kaltura_media.library, None, partner_id=1038472,
                                            admin_secret="mivideo-test-secret")
     truncated = []
@@ -127,19 +170,66 @@ def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
     assert len(found) == len(kaltura_media.listed())
 
 
+def listing(make_settings, library, **faults) -> list[dict]:
+    with kaltura_api.start(library, partner_id=1038472, admin_secret="mivideo-test-secret",
+                           **faults) as server:
+        return KalturaSource(config(make_settings, kaltura_url=server.url),
+                             max_attempts=2).media_created_since(0)
+
+
+def test_a_cut_off_page_without_total_count_is_retried_not_taken_as_the_last(
+        make_settings, kaltura_media):
+    found = listing(make_settings, kaltura_media.library, cut_list_calls={1})
+    assert sorted(entry["id"] for entry in found) == sorted(e.id for e in kaltura_media.listed())
+    pages = [call["pager"]["pageIndex"] for call in kaltura_media.library.list_calls]
+    assert pages == ["1", "1", "2"]
+
+
+def test_a_short_page_is_retried_and_one_that_stays_short_fails_clearly(
+        make_settings, kaltura_media):
+    listed = kaltura_media.listed()
+    assert len(listed) > kaltura.PAGE_SIZE, "needs a second page"
+    found = listing(make_settings, kaltura_media.library, short_list_calls={2})
+    assert len(found) == len(listed)
+
+    short = rf"the page ended after 250 of {len(listed)} entries.*after 2 attempts"
+    with pytest.raises(RetriableSourceError, match=short):
+        listing(make_settings, kaltura_media.library, short_list_calls=range(1, 10))
+
+
+def test_only_the_clients_own_parse_crash_counts_as_a_bad_answer(
+        make_settings, kaltura_media, monkeypatch):
+    def buggy(*args):
+        raise AttributeError("'KalturaMediaListResponse' object has no attribute 'total'")
+
+    monkeypatch.setattr(kaltura, "_checked", buggy)
+    with pytest.raises(AttributeError, match="no attribute 'total'"):
+        listing(make_settings, kaltura_media.library)
+    assert len(kaltura_media.library.list_calls) == 1, "a bug is not retried"
+
+
 def test_check_reaches_both_sources_without_writing(make_settings, udp, kaltura_media):
     detail = job.check(make_settings(udp.url, kaltura_media.url))
     assert "BigQuery project sandbox-project answers" in detail
     assert f"Kaltura lists {len(kaltura_media.listed())} media" in detail
 
 
-def test_no_retry_back_off_in_these_tests():
-    assert kaltura.RETRY_FACTOR_S == 0.0
+def test_retries_back_off_exponentially_and_these_tests_turn_the_wait_off(
+        make_settings, kaltura_media, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(kaltura, "time", SimpleNamespace(sleep=waits.append))
+    for factor in (0.0, 1.0):
+        monkeypatch.setattr(kaltura, "RETRY_FACTOR_S", factor)
+        with kaltura_api.start(kaltura_media.library, Faults(fail_first=2), partner_id=1038472,
+                               admin_secret="mivideo-test-secret") as server:
+            cfg = config(make_settings, kaltura_url=server.url)
+            KalturaSource(cfg, max_attempts=3).count_media()
+    # The autouse fixture's factor 0 means no wait at all; the real factor doubles each time.
+    assert waits[:2] == [0.0, 0.0]
+    assert 1.0 <= waits[2] < 2.0 <= waits[3] < 3.0
 
 
 def test_a_bigquery_server_error_is_retried(make_settings):
-    from sandbox import bigquery_api
-
     with bigquery_api.start([], Faults(fail_first=1)) as server:
         cfg = config(make_settings, udp_url=server.url)
         client = bigquery.make_client(cfg)
