@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import environ
 import run_jobs
 from vocab import DataSourceName, DataSourceStatus, JobName
 
@@ -230,3 +231,15 @@ def test_check_reaches_every_source_and_writes_nothing(tmp_path, monkeypatch, ca
     engine = sa.create_engine(url)
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
+
+
+def test_second_runner_gives_up_while_the_first_holds_the_lock(tmp_path, any_db_url, capsys):
+    from db import engine, lock
+
+    config = write_config(tmp_path, any_db_url, [], RUN_LOCK_WAIT_SECONDS=1)
+    first = engine.make_engine(environ.DbSettings(any_db_url))
+    with lock.run_lock(first, 1):
+        assert run_jobs.main(["--config", str(config)]) == 3
+    first.dispose()
+    assert "holds the run lock" in capsys.readouterr().err
+    assert run_jobs.main(["--config", str(config)]) == 0
