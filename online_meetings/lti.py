@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from online_meetings import transform
-from sources.canvas import SOURCE, CanvasClient
+from sources.canvas import SOURCE, CanvasClient, check_canvas
 from vocab import ConfigError, DataSourceName, DataSourceStatus, FatalSourceError, ResourceNotFound
 
 if TYPE_CHECKING:
@@ -21,6 +21,11 @@ TABLE = "lti_placement"
 HIGH_WATER_CURSOR = "lti_placement.max_id"
 
 Course = dict[str, Any]
+
+
+def check(settings: Settings) -> str:
+    """Reach Canvas with the configured token; write nothing."""
+    return check_canvas(_canvas_settings(settings), max_attempts=settings.max_req_attempts)
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:

@@ -224,3 +224,13 @@ def _page_items(body: Any, key: str | None, response: requests.Response) -> list
             f"{redact_url(response.url, keep_host=False)}: expected {expected}, "
             f"got {type(body).__name__}", SOURCE)
     return items
+
+
+def check_canvas(settings: CanvasSettings, *, max_attempts: int = 2) -> str:
+    """Reach Canvas with the configured token: the root account and each configured term."""
+    with CanvasClient(settings, max_attempts=max_attempts, workers=1) as client:
+        account = client.get(f"accounts/{settings.account_id}")
+        for term_id in settings.term_ids:
+            client.get(f"accounts/{settings.account_id}/terms/{term_id}")
+    name = account.get("name") if isinstance(account, dict) else None
+    return f"Canvas account {settings.account_id} ({name}), {len(settings.term_ids)} term(s)"
