@@ -10,7 +10,7 @@ demo: $(VENV)/.runtime
 	$(PY) run_jobs.py --sandbox demo
 
 test: $(VENV)/.dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -30,9 +30,7 @@ KNOWN_PUBLISH_DATES = (
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
     """Refresh the inventory tables for the configured account and terms."""
-    if settings.canvas is None:
-        raise ConfigError(["CANVAS: required by COURSE_INVENTORY"])
-    with CanvasClient(settings.canvas, max_attempts=settings.max_req_attempts,
+    with CanvasClient(_canvas(settings), max_attempts=settings.max_req_attempts,
                       workers=settings.num_async_workers) as client:
         return refresh(settings, db, client)
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SOURCE = DataSourceName.CANVAS_API
-COURSES_PER_REQUEST = 10
+COURSES_PER_REQUEST = 25
 PAGE_SIZE = 100
 
 

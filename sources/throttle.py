@@ -31,11 +31,12 @@ class ThrottleGovernor:
     ``X-Rate-Limit-Remaining`` is what is left before Canvas refuses, after the reservations
     (``preflight`` each) of the requests still running. The allowance follows it like TCP's
     congestion window, at most one change per round trip because replies arrive in bursts
-    and out of order: one more request while over three reservations remain, one fewer
-    under two, half under one. With nothing running and not even one reservation left,
-    new requests wait for the bucket to leak, which paces a sustained load to the refill
-    rate. A throttled reply halves the allowance and caps it below the concurrency that
-    was refused. Waiting requests are admitted by priority, then first come, first served.
+    and out of order: one more request while two more reservations would fit, one fewer
+    when not even one would, half when the quota is used up. With nothing running and not
+    even one reservation left, new requests wait for the bucket to leak, which paces a
+    sustained load to the refill rate. A throttled reply halves the allowance and caps it
+    below the concurrency that was refused. Waiting requests are admitted by priority, then
+    first come, first served.
     """
 
     def __init__(self, max_concurrency: int, *, preflight: float = PREFLIGHT_COST,
@@ -84,14 +85,14 @@ class ThrottleGovernor:
             if remaining is None:
                 return
             spare = remaining - SAFETY_MARGIN * self.preflight - 2 * self._avg_cost
-            if spare < self.preflight:
+            if spare < 0:
                 self._adjust(self.limit // 2)
-                if self.in_flight <= 1:
-                    self._pause_for((self.preflight - spare) / self.refill_per_second)
-            elif spare < 2 * self.preflight:
+            elif spare < self.preflight:
                 self._adjust(self.limit - 1)
-            elif spare > 3 * self.preflight:
+            elif spare >= 2 * self.preflight:
                 self._adjust(self.limit + 1)
+            if spare < self.preflight and self.in_flight <= 1:
+                self._pause_for((self.preflight - spare) / self.refill_per_second)
             self._cond.notify_all()
 
     def penalize(self) -> None:

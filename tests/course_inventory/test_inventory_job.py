@@ -50,6 +50,8 @@ def test_every_course_section_and_enrollment_exactly_once(
                         for c in university.expected_courses(TERM_IDS)}
     assert _rows(courses, "canvas_id", "name", "sis_id", "account_id", "term_id",
                  "workflow_state") == expected_courses
+    # 4-byte UTF-8 (emoji) survives the round trip: utf8mb4 end to end on MariaDB.
+    assert any(ord(ch) > 0xFFFF for name in courses["name"] for ch in name)
 
     sections = _table(database, "course_section")
     assert len(sections) == len(set(sections["canvas_id"]))
