@@ -11,7 +11,7 @@ import pandas as pd
 
 from course_inventory import fetch, transform
 from course_inventory.csvs import write_csvs
-from sources.canvas import CanvasClient
+from sources.canvas import CanvasClient, check_canvas
 from sources.concurrency import run_together
 from sources.udw import UdwClient
 from vocab import ConfigError, DataSourceName, DataSourceStatus
@@ -37,13 +37,7 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
 
 def check(settings: Settings) -> str:
     """Reach Canvas (the account and each configured term) and UDW if set; write nothing."""
-    canvas = _canvas(settings)
-    with CanvasClient(canvas, max_attempts=settings.max_req_attempts, workers=1) as client:
-        account = fetch.fetch_account(client, canvas.account_id)
-        terms = fetch.fetch_terms(client, account.get("root_account_id") or account["id"],
-                                  canvas.term_ids)
-    reached = (f"Canvas {canvas.url}: account {account['id']} ({account.get('name')}), "
-               f"terms {[t.get('name') for t in terms]}")
+    reached = check_canvas(_canvas(settings), max_attempts=settings.max_req_attempts)
     if settings.udw is None:
         return f"{reached}; UDW not configured"
     with UdwClient(settings.udw) as warehouse:

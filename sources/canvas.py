@@ -227,10 +227,16 @@ def _page_items(body: Any, key: str | None, response: requests.Response) -> list
 
 
 def check_canvas(settings: CanvasSettings, *, max_attempts: int = 2) -> str:
-    """Reach Canvas with the configured token: the root account and each configured term."""
+    """Reach Canvas with the configured token: the account and each configured term.
+
+    Terms are read from the root account, where Canvas keeps them.
+    """
     with CanvasClient(settings, max_attempts=max_attempts, workers=1) as client:
         account = client.get(f"accounts/{settings.account_id}")
-        for term_id in settings.term_ids:
-            client.get(f"accounts/{settings.account_id}/terms/{term_id}")
-    name = account.get("name") if isinstance(account, dict) else None
-    return f"Canvas account {settings.account_id} ({name}), {len(settings.term_ids)} term(s)"
+        if not isinstance(account, dict) or "id" not in account:
+            raise FatalSourceError(f"account {settings.account_id}: unexpected answer", SOURCE)
+        root = account.get("root_account_id") or account["id"]
+        terms = [client.get(f"accounts/{root}/terms/{term_id}") for term_id in settings.term_ids]
+    names = [term.get("name") if isinstance(term, dict) else None for term in terms]
+    return (f"Canvas {settings.url}: account {account['id']} ({account.get('name')}), "
+            f"terms {names}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import psycopg2
 import pymysql
@@ -20,6 +20,10 @@ from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
 from environ import DbSettings
+from sandbox import canvas_api
+from sandbox.generator import build_university
+from sandbox.throttle import ThrottleSettings
+from sandbox.university import University
 
 pytest_plugins = ["pytester"]
 
@@ -186,3 +190,43 @@ def _postgres_admin(statement: str) -> None:
             cursor.execute(statement)
     finally:
         conn.close()
+
+
+# --- the Canvas emulator, shared by the client and COURSE_INVENTORY tests ---------------------
+
+CANVAS_TEST_TOKEN = "test-canvas-token-4f2a"
+
+
+@pytest.fixture
+def canvas_token() -> str:
+    """The bearer token the emulator accepts (and that must never be logged)."""
+    return CANVAS_TEST_TOKEN
+
+
+@pytest.fixture(scope="session")
+def tiny_university() -> University:
+    return build_university("tiny")
+
+
+@pytest.fixture
+def canvas_throttle() -> ThrottleSettings:
+    """The emulator's throttling for ``start_canvas``; a package may override it."""
+    return ThrottleSettings()
+
+
+@pytest.fixture
+def start_canvas(tiny_university: University, canvas_token: str,
+                 canvas_throttle: ThrottleSettings
+                 ) -> Iterator[Callable[..., canvas_api.CanvasServer]]:
+    """Start the emulator (options: faults, throttle, fault_paths); stopped afterwards."""
+    servers: list[canvas_api.CanvasServer] = []
+
+    def start(**options: Any) -> canvas_api.CanvasServer:
+        options.setdefault("throttle", canvas_throttle)
+        server = canvas_api.start(tiny_university, token=canvas_token, **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

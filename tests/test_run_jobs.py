@@ -225,6 +225,13 @@ def test_check_reaches_every_source_and_writes_nothing(tmp_path, monkeypatch, ca
     assert all(f"check {job.name}: ok" in err for job in JobName)
     assert "no source check defined" not in err
 
+    monkeypatch.setenv("CANVAS__CANVAS_TOKEN", "not-the-canvas-token")
+    assert run_jobs.main(["--sandbox", "tiny", "--check", "--jobs",
+                          "COURSE_INVENTORY,CANVAS_LTI"]) == 1
+    err = capsys.readouterr().err
+    assert "check COURSE_INVENTORY: CANVAS_API" in err and "check CANVAS_LTI: CANVAS_API" in err
+    assert "not-the-canvas-token" not in err
+
     monkeypatch.setenv("ZOOM__CLIENT_SECRET", "not-the-zoom-secret")
     assert run_jobs.main(["--sandbox", "tiny", "--check", "--jobs", "ONLINE_MEETINGS"]) == 1
     assert "check ONLINE_MEETINGS: ZOOM_API" in capsys.readouterr().err

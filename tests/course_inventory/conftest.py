@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,51 +11,26 @@ import pytest
 
 from environ import CanvasSettings, DbSettings, Secret, Settings
 from sandbox import canvas_api
-from sandbox.generator import build_university
-from sandbox.throttle import ThrottleSettings
 from sandbox.university import University
 from vocab import JobName
 
-TOKEN = "inventory-test-token-9c1e"
 TERM_IDS = (164, 165, 107)
 
 
-@pytest.fixture
-def canvas_token() -> str:
-    """The bearer token the emulator accepts (and that must never be logged)."""
-    return TOKEN
-
-
 @pytest.fixture(scope="session")
-def university() -> University:
-    return build_university("tiny")
+def university(tiny_university: University) -> University:
+    return tiny_university
 
 
 @pytest.fixture
-def start_canvas(university: University) -> Iterator[Callable[..., canvas_api.CanvasServer]]:
-    """Start the emulator (options: faults, throttle, fault_paths); stopped afterwards."""
-    servers: list[canvas_api.CanvasServer] = []
-
-    def start(**options: Any) -> canvas_api.CanvasServer:
-        options.setdefault("throttle", ThrottleSettings())
-        server = canvas_api.start(university, token=TOKEN, **options)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def inventory_settings(tmp_path: Path) -> Callable[..., Settings]:
+def inventory_settings(tmp_path: Path, canvas_token: str) -> Callable[..., Settings]:
     """Settings for COURSE_INVENTORY against an emulator; keywords replace top-level fields,
     ``canvas_options`` replaces CanvasSettings fields."""
 
     def build(server: canvas_api.CanvasServer, canvas_options: dict | None = None,
               **overrides: Any) -> Settings:
         canvas = CanvasSettings(account_id=1, term_ids=TERM_IDS, add_course_ids=(),
-                                url=server.url, token=Secret(TOKEN), request_timeout=5.0)
+                                url=server.url, token=Secret(canvas_token), request_timeout=5.0)
         base = Settings(
             log_level="INFO", log_format="text", job_names=(JobName.COURSE_INVENTORY,),
             create_csvs=False, max_req_attempts=3, num_async_workers=4, data_dir=tmp_path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from db import Database
 from environ import CanvasSettings, DbSettings, Secret, Settings, ZoomSettings
+from sandbox import zoom_api, zoom_data
+from sandbox.server import RunningServer, start_server
 from vocab import JobName
 
 
@@ -62,3 +64,15 @@ def zoom_config() -> Callable[..., ZoomSettings]:
         )
 
     return build
+
+
+@pytest.fixture
+def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
+    """A Zoom emulator over the test module's ``account`` fixture."""
+    return zoom_api.ZoomEmulator(account)
+
+
+@pytest.fixture
+def server(emulator: zoom_api.ZoomEmulator) -> Iterator[RunningServer]:
+    with start_server(emulator, "zoom") as running:
+        yield running

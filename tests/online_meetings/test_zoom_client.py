@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -32,17 +31,6 @@ def _settings(server: RunningServer, account: zoom_data.ZoomAccount,
     return ZoomSettings(account.account_id, account.client_id,
                         Secret(secret or account.client_secret), urls["base_url"],
                         urls["token_url"], first_day=DAY, lookback_days=1)
-
-
-@pytest.fixture
-def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
-    return zoom_api.ZoomEmulator(account)
-
-
-@pytest.fixture
-def server(emulator: zoom_api.ZoomEmulator) -> Iterator[RunningServer]:
-    with start_server(emulator, "zoom") as running:
-        yield running
 
 
 def test_pages_a_day_with_one_cached_token(server: RunningServer,

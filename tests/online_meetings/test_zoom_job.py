@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,17 +32,6 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def account() -> zoom_data.ZoomAccount:
     return zoom_data.build_account(FIRST_DAY - timedelta(days=5), TODAY, seed=5, per_day=8)
-
-
-@pytest.fixture
-def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
-    return zoom_api.ZoomEmulator(account)
-
-
-@pytest.fixture
-def server(emulator: zoom_api.ZoomEmulator) -> Iterator[RunningServer]:
-    with start_server(emulator, "zoom") as running:
-        yield running
 
 
 @pytest.fixture
