@@ -1,0 +1,186 @@
+"""The KPI rows a run rewrites: the local days its new events touch, recomputed from the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from openedx_logs import queries, store, transform
+from openedx_logs.config import OpenEdxLogsSettings
+from openedx_logs.methods import params_hash
+
+logger = logging.getLogger(__name__)
+
+TIME_SPENT_BUCKET_ROWS = 2_000_000  # events per time-spent batch: bounds memory on huge stores
+DAY_TABLES = ("edx_learner_day", "edx_event_type_day", "edx_enrollment_event")
+
+
+@dataclass
+class Kpis:
+    """Rows to write, and the days and weeks whose old rows they replace."""
+
+    days: list[date]
+    weeks: list[date]
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def touched_days(con: duckdb.DuckDBPyConnection, parts: Sequence[str], zone: str) -> list[date]:
+    """Local days of the events in the staged parts."""
+    if not parts:
+        return []
+    rows = con.execute(
+        f"SELECT DISTINCT CAST(timezone('{_lit(zone)}', timezone('UTC', ts)) "
+        "AS DATE) FROM read_parquet(?)",
+        [list(parts)],
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    cfg: OpenEdxLogsSettings,
+    touched: Sequence[date],
+    old_seconds: Callable[[Sequence[date], str], pd.DataFrame],
+) -> Kpis:
+    """Every table's rows for the days `touched` widened by the look-back.
+
+    `old_seconds(days, params_hash)` returns the stored default-method seconds per learner and
+    course outside `days`, so whole-history totals need no rereading of old days.
+    """
+    days = sorted(store.neighbourhood(touched, cfg.look_back_days, 0))
+    weeks = sorted({d - timedelta(days=d.weekday()) for d in days})
+    out = Kpis(days, weeks)
+    if not days:
+        return out
+    _prepare(con, cfg, days, weeks)
+    out.frames["edx_learner_day"] = _dated(con.execute(queries.LEARNER_DAY).df())
+    out.frames["edx_event_type_day"] = _dated(con.execute(queries.EVENT_TYPE_DAY).df())
+    out.frames["edx_course_activity_weekly"] = _dated(
+        con.execute(queries.ACTIVITY_WEEKLY).df(), "week_start"
+    )
+    out.frames["edx_time_spent_day"] = _time_spent(con, cfg, set(days))
+    _enrollment(con, out, set(days))
+    out.frames["edx_learner_course"] = _learner_course(con, cfg, out, old_seconds)
+    out.frames["kpi_params"] = transform.kpi_params(cfg.methods, "OPENEDX_LOGS")
+    return out
+
+
+def _lit(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, days: list[date], weeks: list[date]
+) -> None:
+    root = Path(cfg.store_path)
+    every = store.all_files(root)
+    con.execute(queries.USER_MAP, [every])
+    where = _filters(con, cfg, every)
+    week_days = {w + timedelta(days=k) for w in weeks for k in range(7)}
+    context = store.neighbourhood(days, cfg.look_back_days + 1, 2) | store.neighbourhood(
+        week_days, 1, 1
+    )
+    for name, files in (
+        ("window_events", store.files_for(root, context)),
+        ("history_events", every),
+    ):
+        sql = queries.EVENTS.format(
+            name=name, zone=_lit(cfg.time_zone), where=where, page_key=queries.PAGE_KEY
+        )
+        con.execute(sql, [files])
+    con.execute("CREATE OR REPLACE TEMP TABLE recompute (d DATE)")
+    con.executemany("INSERT INTO recompute VALUES (?)", [[d] for d in days])
+    con.execute("CREATE OR REPLACE TEMP TABLE recompute_weeks (w DATE)")
+    con.executemany("INSERT INTO recompute_weeks VALUES (?)", [[w] for w in weeks])
+
+
+def _filters(con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, every: list[str]) -> str:
+    where = []
+    if cfg.courses:
+        where.append("course_id IN ({})".format(", ".join(f"'{_lit(c)}'" for c in cfg.courses)))
+    if cfg.exclude_usernames:
+        names = ", ".join(f"'{_lit(u)}'" for u in cfg.exclude_usernames)
+        where.append(f"username NOT IN ({names})")
+    if cfg.exclude_course_team:
+        con.execute(queries.COURSE_TEAM, [every])
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM course_team c WHERE c.course_id = x.course_id "
+            "AND c.username = x.username)"
+        )
+    return "".join(f" AND {clause}" for clause in where)
+
+
+def _dated(frame: pd.DataFrame, column: str = "date") -> pd.DataFrame:
+    frame[column] = pd.to_datetime(frame[column]).dt.date
+    return frame
+
+
+def _time_spent(
+    con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, days: set[date]
+) -> pd.DataFrame:
+    rows = con.execute("SELECT COUNT(*) FROM window_events").fetchone()
+    buckets = max(1, int(rows[0] if rows else 0) // TIME_SPENT_BUCKET_ROWS + 1)
+    frames = []
+    for bucket in range(buckets):
+        sql = queries.TIME_SPENT_INPUT.format(buckets=buckets, bucket=bucket)
+        events = _dated(con.execute(sql).df())
+        spent = transform.time_spent(events, cfg.methods)
+        if not spent.empty:
+            frames.append(spent[spent["date"].isin(days)])
+    columns = [
+        "course_id",
+        "username",
+        "date",
+        "method",
+        "params_hash",
+        "seconds",
+        "sessions",
+        "events",
+    ]
+    return (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
+
+
+def _enrollment(con: duckdb.DuckDBPyConnection, out: Kpis, days: set[date]) -> None:
+    events = _dated(con.execute(queries.ENROLLMENT_EVENTS).df())
+    recent = events[events["date"].isin(days)]
+    out.frames["edx_enrollment_event"] = recent.drop_duplicates(
+        ["course_id", "username", "event_time", "event_type"]
+    ).reset_index(drop=True)
+    out.frames["edx_enrollment_day"] = transform.enrollment_day(events)
+    out.frames["_enrollment_state"] = transform.enrollment_state(events)
+
+
+def _learner_course(
+    con: duckdb.DuckDBPyConnection,
+    cfg: OpenEdxLogsSettings,
+    out: Kpis,
+    old_seconds: Callable[[Sequence[date], str], pd.DataFrame],
+) -> pd.DataFrame:
+    pairs = pd.concat(
+        [
+            out.frames["edx_learner_day"][transform.PAIR],
+            out.frames["edx_enrollment_event"][transform.PAIR],
+        ]
+    ).drop_duplicates()
+    con.register("affected_frame", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE affected AS SELECT * FROM affected_frame")
+    con.unregister("affected_frame")
+    history = con.execute(queries.LEARNER_HISTORY).df()
+    states = out.frames.pop("_enrollment_state").merge(pairs, on=transform.PAIR)
+    method = cfg.default_method
+    spent = out.frames["edx_time_spent_day"]
+    hashed = params_hash(method.name, method.params)
+    new = spent[spent["params_hash"] == hashed].groupby(transform.PAIR)["seconds"].sum()
+    old = old_seconds(out.days, hashed).set_index(transform.PAIR)["seconds"]
+    seconds = new.add(old, fill_value=0.0).rename("seconds").reset_index()
+    return transform.learner_course(
+        history, states, seconds.merge(pairs, on=transform.PAIR), method
+    )
