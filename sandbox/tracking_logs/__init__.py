@@ -1,0 +1,1 @@
+"""Synthetic Open edX tracking logs with known sessions, enrollments and activity."""
