@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import io
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from vocab import DataSourceName, ResourceNotFound
 
 SOURCE = DataSourceName.OPENEDX_TRACKING_LOGS
 BUFFER = 1 << 20
+HEAD_BLOCK = 4096
 # Names that are never tracking logs, whatever folder they sit in.
 IGNORED_SUFFIXES = (".tmp", ".part", ".swp", ".lock")
 
@@ -102,6 +104,16 @@ def open_text(log: LogFile, bucket: ObjectStoreSettings | None) -> BinaryIO:
 
 
 def read_head(log: LogFile, bucket: ObjectStoreSettings | None, size: int) -> bytes:
-    """The first `size` bytes of decompressed content (fewer for a shorter file)."""
+    """The first `size` bytes of decompressed content (fewer for a shorter or damaged file:
+    reading the whole file later reports the damage)."""
+    head = b""
     with open_text(log, bucket) as stream:
-        return stream.read(size)
+        try:
+            while len(head) < size:
+                block = stream.read1(min(HEAD_BLOCK, size - len(head)))
+                if not block:
+                    break
+                head += block
+        except (EOFError, OSError, zlib.error):
+            pass
+    return head

@@ -126,3 +126,35 @@ def truth() -> Callable[[Scenario], dict[str, list[dict[str, Any]]]]:
 
 def with_method_names(db: Database) -> None:
     """No-op marker: time-spent rows are compared by method name, hashes checked apart."""
+
+
+KPI_TABLES = (
+    "edx_learner_day",
+    "edx_event_type_day",
+    "edx_course_activity_weekly",
+    "edx_enrollment_event",
+    "edx_enrollment_day",
+    "edx_learner_course",
+    "edx_time_spent_day",
+    "kpi_params",
+)
+
+
+def snapshot(db: Database) -> dict[str, list[tuple]]:
+    """Every KPI table's rows, sorted: equal snapshots mean equal tables."""
+    out = {}
+    for table in KPI_TABLES:
+        frame = db.query_frame(f"SELECT * FROM {table}")
+        out[table] = sorted(tuple(str(v) for v in row) for row in frame.itertuples(index=False))
+    return out
+
+
+@pytest.fixture
+def sqlite_db(sqlite_engine: Any) -> Database:
+    return Database(sqlite_engine)
+
+
+@pytest.fixture(scope="session")
+def small() -> Scenario:
+    """A smaller scenario for the ledger and increment tests."""
+    return scenario.build(seed=3, learners=4, days=3, time_zone="America/Santiago")
