@@ -83,7 +83,7 @@ def _position(stream: BinaryIO, piece: Piece) -> bytes | None:
     """Move to where the piece begins; returns the bytes just before it, None if they differ
     from what was recorded."""
     start = piece.start
-    if stream.seekable():
+    if stream.seekable() and not piece.log.compressed:  # gzip seeks by decompressing
         begin = max(0, start - TAIL)
         stream.seek(begin)
         before = stream.read(start - begin)

@@ -100,11 +100,17 @@ class ObjectStore:
             ),
         )
 
-    def list(self, prefix: str | None = None) -> Iterator[ObjectInfo]:
-        """Every object under `prefix` (default: the configured one), in key order."""
+    def list(self, prefix: str | None = None, page_size: int = 1000) -> Iterator[ObjectInfo]:
+        """Every object under `prefix` (default: the configured one), in key order.
+
+        ListObjectsV2 answers at most 1,000 keys a page; the paginator follows the
+        continuation token.
+        """
         prefix = self._settings.prefix if prefix is None else prefix
         paginator = self._client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self._settings.bucket, Prefix=prefix)
+        pages = paginator.paginate(
+            Bucket=self._settings.bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
+        )
         with self._errors(f"list s3://{self._settings.bucket}/{prefix}"):
             for page in pages:
                 for item in page.get("Contents", ()):

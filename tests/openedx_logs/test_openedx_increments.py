@@ -6,12 +6,12 @@ import gzip
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import snapshot
+from oe_helpers import fresh_db, snapshot
+
 from db import Database
 from openedx_logs import job
 from sandbox.tracking_logs import files
 from sandbox.tracking_logs.scenario import STAFF, Scenario
-from test_openedx_ledger import Database_copy
 
 
 def one_file(small: Scenario) -> bytes:
@@ -35,7 +35,7 @@ def test_one_file_two_halves_and_a_gzipped_renamed_copy_give_the_same_tables(
         for relative, data in content.items():
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_bytes(data)
-        db = Database_copy(tmp_path, f"{name}.sqlite")
+        db = fresh_db(tmp_path, f"{name}.sqlite")
         job.run(settings_for([str(folder)], STORE_PATH=str(tmp_path / f"store-{name}")), db)
         snapshots.append(snapshot(db))
     assert snapshots[0]["edx_learner_day"]
@@ -63,13 +63,13 @@ def test_a_late_file_lands_on_its_own_days(
     late = paths[1]
     held = late.read_bytes()
     late.unlink()
-    db = Database_copy(tmp_path, "late.sqlite")
+    db = fresh_db(tmp_path, "late.sqlite")
     cfg = settings_for([str(folder)])
     job.run(cfg, db)
     partial = snapshot(db)
     late.write_bytes(held)
     job.run(cfg, db)
-    reference = Database_copy(tmp_path, "all.sqlite")
+    reference = fresh_db(tmp_path, "all.sqlite")
     job.run(settings_for([str(folder)], STORE_PATH=str(tmp_path / "store-all")), reference)
     assert snapshot(db) == snapshot(reference)
     assert partial != snapshot(reference)
@@ -88,7 +88,7 @@ def test_days_are_counted_in_the_configured_time_zone(
     (folder / "tracking.log").write_text(line)
     job.run(settings_for([str(folder)], zone="America/Santiago"), sqlite_db)
     santiago = sqlite_db.query_frame("SELECT date FROM edx_learner_day")["date"].astype(str)
-    utc_db = Database_copy(tmp_path, "utc.sqlite")
+    utc_db = fresh_db(tmp_path, "utc.sqlite")
     job.run(settings_for([str(folder)], zone="UTC", STORE_PATH=str(tmp_path / "s2")), utc_db)
     utc = utc_db.query_frame("SELECT date FROM edx_learner_day")["date"].astype(str)
     assert [d[:10] for d in santiago] == ["2024-03-04"]
@@ -101,7 +101,7 @@ def test_course_team_and_listed_usernames_are_excluded_only_when_asked(
     job.run(settings_for([str(log_dir)]), sqlite_db)
     users = set(sqlite_db.query_frame("SELECT username FROM edx_learner_course")["username"])
     assert STAFF not in users and "audit_bot" not in users and users
-    kept = Database_copy(tmp_path, "kept.sqlite")
+    kept = fresh_db(tmp_path, "kept.sqlite")
     job.run(
         settings_for(
             [str(log_dir)],

@@ -7,7 +7,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import snapshot
+from oe_helpers import fresh_db, snapshot
+
 from db import Database
 from openedx_logs import job
 from sandbox.tracking_logs import files
@@ -77,19 +78,9 @@ def test_a_grown_file_continues_where_it_stopped(
     once = tmp_path / "once"
     once.mkdir()
     (once / "tracking.log").write_bytes(whole)
-    other = Database_copy(tmp_path, "once.sqlite")
+    other = fresh_db(tmp_path, "once.sqlite")
     job.run(settings_for([str(once)], STORE_PATH=str(tmp_path / "store-once")), other)
     assert snapshot(sqlite_db) == snapshot(other)
-
-
-def Database_copy(tmp_path: Path, name: str) -> Database:  # noqa: N802 - reads as a type
-    from db.engine import make_engine
-    from db.migrate import migrate
-    from environ import DbSettings
-
-    engine = make_engine(DbSettings(f"sqlite:///{tmp_path / name}"))
-    migrate(engine)
-    return Database(engine)
 
 
 def test_changed_content_is_read_again(
