@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oe_helpers import fresh_db
 
 from db import Database
 from openedx_logs.config import OpenEdxLogsSettings, build_openedx_logs
@@ -55,8 +56,9 @@ def log_dir(tmp_path: Path, santiago: Scenario) -> Path:
 
 
 @pytest.fixture
-def sqlite_db(sqlite_engine: Any) -> Database:
-    return Database(sqlite_engine)
+def sqlite_db(tmp_path: Path) -> Database:
+    """A migrated SQLite database (the engine-specific tests use `database` instead)."""
+    return fresh_db(tmp_path, "inventory.sqlite")
 
 
 @pytest.fixture(scope="session")
