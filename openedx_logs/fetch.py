@@ -8,7 +8,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from isal import igzip
 
@@ -74,19 +73,19 @@ def list_bucket(settings: ObjectStoreSettings, max_attempts: int) -> list[LogFil
     ]
 
 
-def open_raw(log: LogFile, bucket: ObjectStoreSettings | None) -> BinaryIO:
+def open_raw(log: LogFile, bucket: ObjectStoreSettings | None) -> io.BufferedReader:
     """The file's bytes as stored (compressed or not)."""
     if log.in_bucket:
         if bucket is None:
             raise ValueError(f"{log.name}: a bucket file needs the bucket settings")
         return ObjectStore(bucket, SOURCE).open(log.location, buffer_size=BUFFER)
-    return open(log.location, "rb", buffering=BUFFER)
+    return io.BufferedReader(io.FileIO(log.location, "r"), BUFFER)
 
 
 class _Decompressed(io.BufferedReader):
     """Buffered gzip content that closes the compressed stream under it too."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: io.BufferedReader) -> None:
         super().__init__(igzip.IGzipFile(fileobj=raw, mode="rb"), BUFFER)  # type: ignore[arg-type]
         self._compressed = raw
 
@@ -97,7 +96,7 @@ class _Decompressed(io.BufferedReader):
             self._compressed.close()
 
 
-def open_text(log: LogFile, bucket: ObjectStoreSettings | None) -> BinaryIO:
+def open_text(log: LogFile, bucket: ObjectStoreSettings | None) -> io.BufferedReader:
     """The file's decompressed content as a buffered binary stream."""
     raw = open_raw(log, bucket)
     return _Decompressed(raw) if log.compressed else raw

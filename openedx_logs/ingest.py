@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -86,7 +86,8 @@ def _scan_all(
     todo = sum(p.log.size - p.start for p in planned)
     if cfg.workers > 1 and len(flat) > 1 and todo >= PARALLEL_MIN_BYTES:
         run: Callable[[Sequence[Piece]], list[PieceResult]] = _in_processes(cfg.workers)
-    else:
+    else:  # one process: DuckDB may use every thread for parsing
+        flat = [replace(piece, threads=cfg.workers) for piece in flat]
         run = _in_process
     done = iter(run(flat))
     return [[next(done) for _ in file_pieces] for file_pieces in pieces]

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from openedx_logs.fetch import LogFile
-from openedx_logs.reader import EPOCH, SKIP_REASONS
+from openedx_logs.reader import SKIP_REASONS
 from openedx_logs.scan import Piece, PieceResult
 from sources.objectstore import ObjectStoreSettings
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HEAD = 64 * 1024  # decompressed bytes whose hash identifies a file
 SPLIT_MIN = 32 * 1024 * 1024  # plain files larger than this are read in byte ranges
 COUNT_COLUMNS = (

@@ -1,315 +1,166 @@
-"""Tracking-log lines into event rows: every awkward line kind recognised, counted, never fatal."""
+"""Tracking-log lines into event rows, parsed by DuckDB: every awkward line kind recognised,
+counted per reason, never fatal."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections import Counter
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass, field
 
+import duckdb
 import orjson
-import pyarrow as pa
 
-# One column list per stored field; `event_date` (UTC) is the store's partition column.
-SCHEMA = pa.schema(
-    [
-        ("ts", pa.timestamp("us")),
-        ("fp", pa.int64()),
-        ("username", pa.string()),
-        ("user_id", pa.int64()),
-        ("course_id", pa.string()),
-        ("event_type", pa.string()),
-        ("event_source", pa.string()),
-        ("session", pa.string()),
-        ("page", pa.string()),
-        ("referer", pa.string()),
-        ("item_id", pa.string()),
-        ("cur_time", pa.float64()),
-        ("old_time", pa.float64()),
-        ("new_time", pa.float64()),
-        ("duration", pa.float64()),
-        ("seq_old", pa.int64()),
-        ("seq_new", pa.int64()),
-        ("success", pa.string()),
-        ("mode", pa.string()),
-        ("target_user_id", pa.int64()),
-        ("chapter", pa.string()),
-        ("query", pa.string()),
-        ("code", pa.string()),
-    ]
-)
-FIELDS = SCHEMA.names
-SKIP_REASONS = (
-    "blank",
-    "comment",
-    "not_json",
-    "truncated",
-    "segment",
-    "no_event_type",
-    "bad_time",
-    "no_course",
-    "no_user",
-)
+# The stored fields; `event_date` (the UTC day) is added as the store's partition column.
+FIELDS = ("ts", "fp", "username", "user_id", "course_id", "event_type", "event_source",
+          "session", "page", "referer", "item_id", "cur_time", "old_time", "new_time",
+          "duration", "seq_old", "seq_new", "success", "mode", "target_user_id", "chapter",
+          "query", "code")
+SKIP_REASONS = ("blank", "comment", "not_json", "truncated", "segment", "no_event_type",
+                "bad_time", "no_course", "no_user")
 
-VIDEO_TYPES = frozenset(
-    {
-        "play_video",
-        "pause_video",
-        "seek_video",
-        "stop_video",
-        "load_video",
-        "edx.video.played",
-        "edx.video.paused",
-        "edx.video.position.changed",
-        "edx.video.stopped",
-        "edx.video.loaded",
-    }
-)
-SEQUENCE_TYPES = frozenset(
-    {
-        "seq_goto",
-        "seq_next",
-        "seq_prev",
-        "edx.ui.lms.sequence.next_selected",
-        "edx.ui.lms.sequence.previous_selected",
-        "edx.ui.lms.sequence.tab_selected",
-    }
-)
-# Browser events whose JSON-string `event` we decode; the rest never need it.
-DECODED_TYPES = (
-    VIDEO_TYPES
-    | SEQUENCE_TYPES
-    | {
-        "textbook.pdf.page.scrolled",
-        "textbook.pdf.search.executed",
-    }
-)
-COURSE_IN_URL = re.compile(
-    r"/courses/(course-v1:[^/+?#]+\+[^/+?#]+\+[^/?#]+|[^/?#:]+/[^/?#]+/[^/?#]+)(?:/|$)"
-)
-BLOCK_KEY = re.compile(r"block-v1:([^+/?#]+)\+([^+/?#]+)\+([^+/?#]+)\+type@")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A byte that never occurs in a JSON line: each whole line is read as one column.
+_LINES = ("read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x1e', quote = '', "
+          "escape = '', header = false, auto_detect = false, strict_mode = false, "
+          "max_line_size = 67108864)")
+_COURSE_IN_URL = r"/courses/(course-v1:[^/+?#]+\+[^/+?#]+\+[^/?#]+|[^/?#:]+/[^/?#]+/[^/?#]+)(/|$)"
+_BLOCK_KEY = r"block-v1:([^+/?#]+)\+([^+/?#]+)\+([^+/?#]+)\+type@"
 
 
-def valid_course_id(value: Any) -> bool:
-    """True for `course-v1:Org+Course+Run` and the old `Org/Course/Run` form."""
-    if not isinstance(value, str) or not value or " " in value:
+def _valid_course(x: str) -> str:
+    """SQL: `x` is `course-v1:Org+Course+Run` or `Org/Course/Run`."""
+    return f"""(strpos({x}, ' ') = 0 AND CASE WHEN starts_with({x}, 'course-v1:')
+        THEN length({x}) - length(replace({x}, '+', '')) = 2 AND NOT ends_with({x}, '+')
+        ELSE length({x}) - length(replace({x}, '/', '')) = 2 AND strpos({x}, '//') = 0
+             AND NOT starts_with({x}, '/') AND NOT ends_with({x}, '/') END)"""
+
+
+def _from_url(url: str) -> str:
+    """SQL: the course id inside a /courses/<id>/ URL or a block-v1 usage key, else NULL."""
+    found = f"NULLIF(regexp_extract({url}, '{_COURSE_IN_URL}', 1), '')"
+    block = f"regexp_extract({url}, '{_BLOCK_KEY}', ['o', 'c', 'r'])"
+    return f"""COALESCE(CASE WHEN {_valid_course(found)} THEN {found} END,
+        CASE WHEN {block}.o <> '' THEN 'course-v1:' || {block}.o || '+' || {block}.c || '+'
+             || {block}.r END)"""
+
+
+PARSE = f"""
+CREATE OR REPLACE TEMP TABLE parsed AS
+WITH framed AS (
+    SELECT line, CASE WHEN starts_with(line, '{{') THEN rtrim(line)
+                      ELSE rtrim(substr(line, strpos(line, '{{'))) END AS j,
+           CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank'
+                WHEN starts_with(ltrim(line), '#') THEN 'comment'
+                WHEN strpos(line, '{{') = 0 THEN 'not_json' END AS early
+    FROM {_LINES}
+), checked AS (
+    SELECT j, CASE WHEN early IS NOT NULL THEN early WHEN NOT json_valid(j)
+        THEN CASE WHEN ends_with(j, '}}') THEN 'not_json' ELSE 'truncated' END END AS reason
+    FROM framed
+), objects AS (
+    SELECT j, CASE WHEN reason IS NOT NULL THEN reason
+                   WHEN json_type(j) <> 'OBJECT' THEN 'not_json' END AS reason
+    FROM checked
+), top AS (
+    SELECT j, reason, json_extract_string(j, ['$.username', '$.event_type', '$.name',
+        '$.event_source', '$.time', '$.timestamp', '$.session', '$.page', '$.referer',
+        '$.context.user_id', '$.context.course_id', '$.context.path', '$.messageId',
+        '$.anonymousId', '$.context.username']) AS f,
+        json_type(j, '$.properties') = 'OBJECT' AS props,
+        CASE WHEN json_type(j, '$.event') = 'VARCHAR' THEN json_extract_string(j, '$.event')
+             ELSE json_extract(j, '$.event')::VARCHAR END AS ev_text
+    FROM objects WHERE reason IS NULL
+), event AS (
+    SELECT *, COALESCE(NULLIF(f[2], ''), NULLIF(f[3], '')) AS etype,
+        TRY_CAST(COALESCE(f[5], f[6]) AS TIMESTAMPTZ) AS tz_time,
+        CASE WHEN starts_with(ev_text, '{{') AND json_valid(ev_text) THEN
+            json_extract_string(ev_text, ['$.id', '$.problem_id', '$.currentTime', '$.old_time',
+                '$.new_time', '$.duration', '$.old', '$.new', '$.success', '$.mode',
+                '$.user_id', '$.chapter', '$.query', '$.code', '$.course_id']) END AS e
+    FROM top
+), resolved AS (
+    SELECT *, COALESCE(CASE WHEN {_valid_course('f[11]')} THEN f[11] END,
+                       CASE WHEN {_valid_course('e[15]')} THEN e[15] END,
+                       {_from_url('etype')}, {_from_url('f[8]')}, {_from_url('f[12]')}) AS course,
+        TRY_CAST(f[10] AS BIGINT) AS uid,
+        CASE WHEN starts_with(etype, 'edx.course.enroll') THEN TRY_CAST(e[11] AS BIGINT) END
+            AS target
+    FROM event
+)
+SELECT CASE WHEN etype IS NULL THEN CASE WHEN f[13] IS NOT NULL OR f[14] IS NOT NULL OR props
+                                         THEN 'segment' ELSE 'no_event_type' END
+            WHEN tz_time IS NULL THEN 'bad_time'
+            WHEN course IS NULL THEN 'no_course'
+            WHEN COALESCE(f[1], f[15], '') = '' AND uid IS NULL AND target IS NULL
+                THEN 'no_user' END AS reason,
+    timezone('UTC', tz_time) AS ts, CAST(md5_number_lower(j) >> 1 AS BIGINT) AS fp,
+    COALESCE(f[1], f[15], '') AS username, uid AS user_id, course AS course_id,
+    etype AS event_type, f[4] AS event_source, f[7] AS session, f[8] AS page,
+    f[9] AS referer, trim(COALESCE(e[1], e[2])) AS item_id,
+    TRY_CAST(e[3] AS DOUBLE) AS cur_time, TRY_CAST(e[4] AS DOUBLE) AS old_time,
+    TRY_CAST(e[5] AS DOUBLE) AS new_time, TRY_CAST(e[6] AS DOUBLE) AS duration,
+    TRY_CAST(e[7] AS BIGINT) AS seq_old, TRY_CAST(e[8] AS BIGINT) AS seq_new,
+    e[9] AS success, e[10] AS mode, target AS target_user_id, e[12] AS chapter,
+    e[13] AS query, e[14] AS code
+FROM resolved
+UNION ALL
+SELECT reason, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM objects WHERE reason IS NOT NULL
+"""
+
+COUNTS = """
+SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NULL),
+       COUNT(*) FILTER (WHERE reason IS NULL AND event_source = 'mobile'),
+       epoch_us(MIN(ts) FILTER (WHERE reason IS NULL)),
+       epoch_us(MAX(ts) FILTER (WHERE reason IS NULL))
+FROM parsed
+"""
+REASONS = "SELECT reason, COUNT(*) FROM parsed WHERE reason IS NOT NULL GROUP BY reason"
+STAGE = f"COPY (SELECT {', '.join(FIELDS)} FROM parsed WHERE reason IS NULL) TO ? " \
+        "(FORMAT parquet, COMPRESSION snappy)"
+
+
+@dataclass
+class Parsed:
+    """What the lines of one chunk held."""
+
+    lines: int = 0
+    events: int = 0
+    mobile_events: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    first_us: int | None = None
+    last_us: int | None = None
+
+
+def connect(threads: int = 1) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection set up for parsing (times without an offset are UTC)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET memory_limit = '512MB'")
+    return con
+
+
+def parse_file(con: duckdb.DuckDBPyConnection, lines_path: str, staged_path: str) -> Parsed:
+    """Parse a file of complete lines; write its events to `staged_path` (Parquet)."""
+    con.execute(PARSE, [lines_path])
+    counts = con.execute(COUNTS).fetchone()
+    out = Parsed()
+    if counts is None:
+        return out
+    out.lines, out.events, out.mobile_events, out.first_us, out.last_us = counts
+    out.skipped = {reason: int(n) for reason, n in con.execute(REASONS).fetchall()}
+    if out.events:
+        con.execute(STAGE, [staged_path])
+    return out
+
+
+def is_complete(line: bytes) -> bool:
+    """True when a line without its newline still holds a whole JSON object (after any
+    prefix), so it need not wait for the rest of the file."""
+    start = line.find(b"{")
+    if start < 0:
         return False
-    if value.startswith("course-v1:"):
-        return value.count("+") == 2 and not value.endswith("+")
-    return value.count("/") == 2 and "" not in value.split("/")
-
-
-def course_from_url(url: Any) -> str | None:
-    """The course id inside a /courses/<id>/ URL or a block-v1 usage key, else None."""
-    if not isinstance(url, str) or not url:
-        return None
-    match = COURSE_IN_URL.search(url)
-    if match and valid_course_id(match.group(1)):
-        return match.group(1)
-    block = BLOCK_KEY.search(url)
-    if block:
-        return "course-v1:{}+{}+{}".format(*block.groups())
-    return None
-
-
-def fingerprint(text: bytes) -> int:
-    """64-bit fingerprint of an event's JSON text: the same event in two files counts once."""
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    return str(value)
-
-
-def _timestamp_us(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - EPOCH) // _MICROSECOND
-
-
-_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - EPOCH
-
-
-def _is_segment(obj: dict) -> bool:
-    # Segment exports carry messageId / anonymousId and a properties object, never event_type.
-    return "messageId" in obj or "anonymousId" in obj or isinstance(obj.get("properties"), dict)
-
-
-class LineParser:
-    """Turns raw lines into column lists and counts what it skips, per file."""
-
-    def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in FIELDS}
-        self.skipped: Counter[str] = Counter()
-        self.lines = 0
-        self.events = 0
-        self.mobile_events = 0
-        self.first_us: int | None = None
-        self.last_us: int | None = None
-
-    def take(self) -> dict[str, list]:
-        """Hand over the rows parsed so far and start new lists."""
-        columns = self.columns
-        self.columns = {name: [] for name in FIELDS}
-        return columns
-
-    def parse(self, raw: bytes) -> bool:
-        """Parse one line (newline included or not); False when it is not valid JSON."""
-        self.lines += 1
-        text = raw.strip()
-        if not text:
-            self.skipped["blank"] += 1
-            return True
-        if text[:1] == b"#":
-            self.skipped["comment"] += 1
-            return True
-        if text[:1] != b"{":
-            start = text.find(b"{")  # a syslog-style prefix before the JSON object
-            if start < 0:
-                self.skipped["not_json"] += 1
-                return True
-            text = text[start:]
-        try:
-            obj = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            self.lines -= 1
-            return False
-        if not isinstance(obj, dict):
-            self.skipped["not_json"] += 1
-        else:
-            self._event(obj, text)
-        return True
-
-    def unparsable(self, raw: bytes) -> None:
-        """Count a line that is not JSON: cut off when it ends without its closing brace."""
-        self.lines += 1
-        reason = "not_json" if raw.rstrip().endswith(b"}") else "truncated"
-        self.skipped[reason] += 1
-
-    def _event(self, obj: dict, text: bytes) -> None:
-        event_type = obj.get("event_type") or obj.get("name")
-        if not isinstance(event_type, str) or not event_type:
-            self.skipped["segment" if _is_segment(obj) else "no_event_type"] += 1
-            return
-        moment = _timestamp_us(obj.get("time") or obj.get("timestamp"))
-        if moment is None:
-            self.skipped["bad_time"] += 1
-            return
-        context = obj.get("context")
-        if not isinstance(context, dict):
-            context = {}
-        event = obj.get("event")
-        if isinstance(event, str) and event_type in DECODED_TYPES and event[:1] == "{":
-            try:
-                event = orjson.loads(event)
-            except orjson.JSONDecodeError:
-                event = None
-        if not isinstance(event, dict):
-            event = {}
-        course = self._course(obj, context, event, event_type)
-        if course is None:
-            self.skipped["no_course"] += 1
-            return
-        username = obj.get("username") or context.get("username") or ""
-        user_id = _integer(context.get("user_id"))
-        target = (
-            _integer(event.get("user_id")) if event_type.startswith("edx.course.enroll") else None
-        )
-        if not username and user_id is None and target is None:
-            self.skipped["no_user"] += 1
-            return
-        self._append(obj, event, text, moment, course, str(username), user_id, target, event_type)
-
-    def _course(self, obj: dict, context: dict, event: dict, event_type: str) -> str | None:
-        course = context.get("course_id")
-        if valid_course_id(course):
-            return course
-        if valid_course_id(event.get("course_id")):
-            return event["course_id"]
-        return (
-            course_from_url(event_type)
-            or course_from_url(obj.get("page"))
-            or course_from_url(context.get("path"))
-        )
-
-    def _append(
-        self,
-        obj: dict,
-        event: dict,
-        text: bytes,
-        moment: int,
-        course: str,
-        username: str,
-        user_id: int | None,
-        target: int | None,
-        event_type: str,
-    ) -> None:
-        source = _text(obj.get("event_source"))
-        if source == "mobile":
-            self.mobile_events += 1
-        col = self.columns
-        col["ts"].append(moment)
-        col["fp"].append(fingerprint(text))
-        col["username"].append(username)
-        col["user_id"].append(user_id)
-        col["course_id"].append(course)
-        col["event_type"].append(event_type)
-        col["event_source"].append(source)
-        col["session"].append(_text(obj.get("session")))
-        col["page"].append(_text(obj.get("page")))
-        col["referer"].append(_text(obj.get("referer")))
-        item = event.get("id") if "id" in event else event.get("problem_id")
-        col["item_id"].append(item.strip() if isinstance(item, str) else _text(item))
-        col["cur_time"].append(_number(event.get("currentTime")))
-        col["old_time"].append(_number(event.get("old_time")))
-        col["new_time"].append(_number(event.get("new_time")))
-        col["duration"].append(_number(event.get("duration")))
-        col["seq_old"].append(_integer(event.get("old")))
-        col["seq_new"].append(_integer(event.get("new")))
-        col["success"].append(_text(event.get("success")))
-        col["mode"].append(_text(event.get("mode")))
-        col["target_user_id"].append(target)
-        col["chapter"].append(_text(event.get("chapter")))
-        col["query"].append(_text(event.get("query")))
-        col["code"].append(_text(event.get("code")))
-        self.events += 1
-        self.first_us = moment if self.first_us is None else min(self.first_us, moment)
-        self.last_us = moment if self.last_us is None else max(self.last_us, moment)
-
-
-def to_table(columns: dict[str, list]) -> pa.Table:
-    """Column lists into an Arrow table of SCHEMA."""
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+        orjson.loads(line[start:])
+    except orjson.JSONDecodeError:
+        return False
+    return True

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import zlib
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
-import pyarrow.parquet as pq
+import duckdb
 
-from openedx_logs import fetch
+from openedx_logs import fetch, reader
 from openedx_logs.fetch import LogFile
-from openedx_logs.reader import LineParser, to_table
 from sources.objectstore import ObjectStoreSettings
 from vocab import SourceError
 
 TAIL = 4096  # bytes before the resume offset that must match for a file to continue
-CHUNK_EVENTS = 200_000  # events per staged part: bounds a worker's memory
+BLOCK = 32 * 1024 * 1024  # bytes parsed at a time: bounds a worker's memory
 SKIP_BLOCK = 1 << 20
 
 
@@ -35,6 +33,7 @@ class Piece:
     last: bool = True  # the piece reaches the end of the file
     expect_tail: str | None = None  # sha256 of the TAIL bytes before start, when resuming
     bucket: ObjectStoreSettings | None = None
+    threads: int = 1  # DuckDB threads parsing this piece
 
 
 @dataclass
@@ -55,6 +54,7 @@ class PieceResult:
     tail: str | None = None
     error: str | None = None
     changed: bool = False
+    chunks: int = 0
 
 
 def tail_hash(data: bytes) -> str:
@@ -79,7 +79,7 @@ def scan(piece: Piece) -> PieceResult:
     return result
 
 
-def _position(stream: BinaryIO, piece: Piece) -> bytes | None:
+def _position(stream: io.BufferedReader, piece: Piece) -> bytes | None:
     """Move to where the piece begins; returns the bytes just before it, None if they differ
     from what was recorded."""
     start = piece.start
@@ -98,7 +98,7 @@ def _position(stream: BinaryIO, piece: Piece) -> bytes | None:
     return before
 
 
-def _skip(stream: BinaryIO, count: int) -> bytes:
+def _skip(stream: io.BufferedReader, count: int) -> bytes:
     kept = b""
     while count > 0:
         block = stream.read(min(SKIP_BLOCK, count))
@@ -109,46 +109,62 @@ def _skip(stream: BinaryIO, count: int) -> bytes:
     return kept
 
 
-def _read(stream: BinaryIO, piece: Piece, result: PieceResult, before: bytes) -> None:
-    parser = LineParser()
+def _read(stream: io.BufferedReader, piece: Piece, result: PieceResult, before: bytes) -> None:
+    """Parse the piece a block at a time, each cut after its last newline."""
     position = piece.start + (len(before) - min(piece.start, TAIL) if piece.align else 0)
-    recent: deque[bytes] = deque([before], maxlen=TAIL)
-    end = piece.end
-    for raw in stream:
-        if end is not None and position >= end:
-            break
-        if parser.parse(raw):
-            position += len(raw)
-        elif raw.endswith(b"\n") or piece.log.compressed:
-            parser.unparsable(raw)
-            position += len(raw)
+    streamed, carry, tail = position, b"", before[-TAIL:]
+    con = reader.connect(threads=piece.threads)
+    while True:
+        at_end = piece.end is not None and streamed >= piece.end
+        if at_end:  # the line that starts before the end of the range is ours
+            block = stream.readline() if carry and not carry.endswith(b"\n") else b""
         else:
-            result.held_back = len(raw)  # a line still being written: read it next time
+            block = stream.read(BLOCK if piece.end is None else min(BLOCK, piece.end - streamed))
+        streamed += len(block)
+        data = carry + block
+        last = at_end or not block
+        cut = (len(data) if at_end else _last_line(data, piece, result)) if last \
+            else data.rfind(b"\n") + 1
+        if cut:
+            _parse_chunk(con, data[:cut], piece, result)
+            tail = (tail + data[:cut])[-TAIL:]
+            position += cut
+        carry = data[cut:]
+        if last:
             break
-        recent.append(raw)
-        if len(parser.columns["ts"]) >= CHUNK_EVENTS:
-            _flush(parser, piece, result)
-    _flush(parser, piece, result)
+    con.close()
     result.consumed_to = position
     if piece.last:
-        result.tail = tail_hash(b"".join(recent))
-    _count(parser, result)
+        result.tail = tail_hash(tail)
 
 
-def _flush(parser: LineParser, piece: Piece, result: PieceResult) -> None:
-    columns = parser.take()
-    if not columns["ts"]:
-        return
-    name = f"f{piece.index:05d}-{piece.start:014d}-{len(result.parts):05d}.parquet"
-    path = str(Path(piece.staging) / name)
-    pq.write_table(to_table(columns), path, compression="snappy")
-    result.parts.append(path)
+def _last_line(data: bytes, piece: Piece, result: PieceResult) -> int:
+    """How much of the final bytes to read: a cut line of a plain file waits for the rest."""
+    if not data or data.endswith(b"\n") or piece.log.compressed or reader.is_complete(data):
+        return len(data)
+    result.held_back = len(data)
+    return 0
 
 
-def _count(parser: LineParser, result: PieceResult) -> None:
-    result.lines = parser.lines
-    result.events = parser.events
-    result.mobile_events = parser.mobile_events
-    result.skipped = dict(parser.skipped)
-    result.first_us = parser.first_us
-    result.last_us = parser.last_us
+def _parse_chunk(con: duckdb.DuckDBPyConnection, data: bytes, piece: Piece,
+                 result: PieceResult) -> None:
+    name = f"f{piece.index:05d}-{piece.start:014d}-{len(result.parts) + result.chunks:05d}"
+    lines = Path(piece.staging) / f"{name}.lines"
+    staged = str(Path(piece.staging) / f"{name}.parquet")
+    lines.write_bytes(data if data.endswith(b"\n") else data + b"\n")
+    try:
+        parsed = reader.parse_file(con, str(lines), staged)
+    finally:
+        lines.unlink()
+    result.chunks += 1
+    if parsed.events:
+        result.parts.append(staged)
+    result.lines += parsed.lines
+    result.events += parsed.events
+    result.mobile_events += parsed.mobile_events
+    for reason, count in parsed.skipped.items():
+        result.skipped[reason] = result.skipped.get(reason, 0) + count
+    for moment in (parsed.first_us, parsed.last_us):
+        if moment is not None:
+            result.first_us = moment if result.first_us is None else min(result.first_us, moment)
+            result.last_us = moment if result.last_us is None else max(result.last_us, moment)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
-from openedx_logs.reader import LineParser, course_from_url, to_table, valid_course_id
+from openedx_logs import reader
 
 COURSE = "course-v1:Uni+C1+2024"
 
@@ -24,12 +25,20 @@ def event(**fields: object) -> bytes:
     return json.dumps(record).encode() + b"\n"
 
 
-def parsed(*lines: bytes) -> tuple[LineParser, list[dict]]:
-    parser = LineParser()
-    for raw in lines:
-        if not parser.parse(raw):
-            parser.unparsable(raw)
-    return parser, to_table(parser.take()).to_pylist()
+def parsed(*lines: bytes) -> tuple[reader.Parsed, list[dict]]:
+    """Lines through the reader; the counts and the stored rows."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, staged = Path(tmp) / "lines", Path(tmp) / "staged.parquet"
+        source.write_bytes(b"".join(lines))
+        con = reader.connect()
+        counts = reader.parse_file(con, str(source), str(staged))
+        if not staged.exists():
+            return counts, []
+        table = duckdb.sql(f"SELECT * FROM read_parquet('{staged}')").to_arrow_table()
+        return counts, table.to_pylist()
 
 
 def test_syslog_prefix_is_cut_before_the_json_object() -> None:
@@ -49,7 +58,7 @@ def test_blank_comment_not_json_and_cut_lines_are_counted_apart() -> None:
         b'{"a": 1} trailing}\n',
     )
     assert rows == []
-    assert dict(parser.skipped) == {"blank": 2, "comment": 1, "not_json": 3, "truncated": 1}
+    assert parser.skipped == {"blank": 2, "comment": 1, "not_json": 3, "truncated": 1}
     assert parser.lines == 7
 
 
@@ -114,7 +123,9 @@ def test_textbook_and_sequence_fields_are_kept() -> None:
     ],
 )
 def test_course_ids_from_urls_in_both_forms(url: str, course: str | None) -> None:
-    assert course_from_url(url) == course
+    counts, rows = parsed(event(event_type=url, context={"user_id": 7}))
+    assert [r["course_id"] for r in rows] == ([course] if course else [])
+    assert counts.skipped == ({} if course else {"no_course": 1})
 
 
 def test_course_id_falls_back_to_the_url_when_the_context_has_none_or_a_bad_one() -> None:
@@ -127,7 +138,8 @@ def test_course_id_falls_back_to_the_url_when_the_context_has_none_or_a_bad_one(
         ),
     )
     assert [r["course_id"] for r in rows] == ["Uni/C2/2024", "course-v1:A+B+C"]
-    assert valid_course_id("Org/Course/Run") and not valid_course_id("Org//Run")
+    _, bad = parsed(event(context={"user_id": 7, "course_id": "Org//Run"}))
+    assert bad == []
 
 
 def test_time_or_timestamp_with_or_without_fraction_and_offset() -> None:
