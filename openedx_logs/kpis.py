@@ -86,10 +86,13 @@ def _prepare(
     context = store.neighbourhood(days, cfg.look_back_days + 1, 2) | store.neighbourhood(
         week_days, 1, 1
     )
-    for name, files in (
-        ("window_events", store.files_for(root, context)),
-        ("history_events", every),
-    ):
+    window = store.files_for(root, context)
+    for name, files in (("window_events", window), ("history_events", every)):
+        if name == "history_events" and files == window:  # a full run: the same events
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW history_events AS SELECT * FROM window_events"
+            )
+            continue
         sql = queries.EVENTS.format(
             name=name, zone=_lit(cfg.time_zone), where=where, page_key=queries.PAGE_KEY
         )

@@ -9,17 +9,49 @@ import duckdb
 import orjson
 
 # The stored fields; `event_date` (the UTC day) is added as the store's partition column.
-FIELDS = ("ts", "fp", "username", "user_id", "course_id", "event_type", "event_source",
-          "session", "page", "referer", "item_id", "cur_time", "old_time", "new_time",
-          "duration", "seq_old", "seq_new", "success", "mode", "target_user_id", "chapter",
-          "query", "code")
-SKIP_REASONS = ("blank", "comment", "not_json", "truncated", "segment", "no_event_type",
-                "bad_time", "no_course", "no_user")
+FIELDS = (
+    "ts",
+    "fp",
+    "username",
+    "user_id",
+    "course_id",
+    "event_type",
+    "event_source",
+    "session",
+    "page",
+    "referer",
+    "item_id",
+    "cur_time",
+    "old_time",
+    "new_time",
+    "duration",
+    "seq_old",
+    "seq_new",
+    "success",
+    "mode",
+    "target_user_id",
+    "chapter",
+    "query",
+    "code",
+)
+SKIP_REASONS = (
+    "blank",
+    "comment",
+    "not_json",
+    "truncated",
+    "segment",
+    "no_event_type",
+    "bad_time",
+    "no_course",
+    "no_user",
+)
 
 # A byte that never occurs in a JSON line: each whole line is read as one column.
-_LINES = ("read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x1e', quote = '', "
-          "escape = '', header = false, auto_detect = false, strict_mode = false, "
-          "max_line_size = 67108864)")
+_LINES = (
+    "read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x1e', quote = '', "
+    "escape = '', header = false, auto_detect = false, strict_mode = false, "
+    "max_line_size = 67108864)"
+)
 _COURSE_IN_URL = r"/courses/(course-v1:[^/+?#]+\+[^/+?#]+\+[^/?#]+|[^/?#:]+/[^/?#]+/[^/?#]+)(/|$)"
 _BLOCK_KEY = r"block-v1:([^+/?#]+)\+([^+/?#]+)\+([^+/?#]+)\+type@"
 
@@ -32,59 +64,57 @@ def _valid_course(x: str) -> str:
              AND NOT starts_with({x}, '/') AND NOT ends_with({x}, '/') END)"""
 
 
-def _from_url(url: str) -> str:
-    """SQL: the course id inside a /courses/<id>/ URL or a block-v1 usage key, else NULL."""
-    found = f"NULLIF(regexp_extract({url}, '{_COURSE_IN_URL}', 1), '')"
-    block = f"regexp_extract({url}, '{_BLOCK_KEY}', ['o', 'c', 'r'])"
-    return f"""COALESCE(CASE WHEN {_valid_course(found)} THEN {found} END,
-        CASE WHEN {block}.o <> '' THEN 'course-v1:' || {block}.o || '+' || {block}.c || '+'
-             || {block}.r END)"""
+def _from_url(urls: str) -> str:
+    """SQL: the course id inside a /courses/<id>/ URL or a block-v1 usage key, else NULL.
+    `urls` joins the candidates in order of trust, so the first match is the one wanted."""
+    return f"""CASE WHEN regexp_matches({urls}, '{_COURSE_IN_URL}')
+        THEN regexp_extract({urls}, '{_COURSE_IN_URL}', 1)
+        WHEN regexp_matches({urls}, '{_BLOCK_KEY}')
+        THEN regexp_replace(regexp_extract({urls}, '{_BLOCK_KEY}', 0),
+            '^block-v1:([^+]+)\\+([^+]+)\\+([^+]+)\\+type@$', 'course-v1:\\1+\\2+\\3')
+        END"""
 
 
+# One JSON parse per line (TRY gives NULL for a line that is not JSON) and one per decoded
+# `event`; a string `event` (browser events) comes back as its text, an object as its JSON.
 PARSE = f"""
 CREATE OR REPLACE TEMP TABLE parsed AS
 WITH framed AS (
-    SELECT line, CASE WHEN starts_with(line, '{{') THEN rtrim(line)
-                      ELSE rtrim(substr(line, strpos(line, '{{'))) END AS j,
+    SELECT CASE WHEN starts_with(line, '{{') THEN line
+                ELSE substr(line, strpos(line, '{{')) END AS j,
            CASE WHEN line IS NULL OR trim(line) = '' THEN 'blank'
                 WHEN starts_with(ltrim(line), '#') THEN 'comment'
                 WHEN strpos(line, '{{') = 0 THEN 'not_json' END AS early
     FROM {_LINES}
-), checked AS (
-    SELECT j, CASE WHEN early IS NOT NULL THEN early WHEN NOT json_valid(j)
-        THEN CASE WHEN ends_with(j, '}}') THEN 'not_json' ELSE 'truncated' END END AS reason
-    FROM framed
-), objects AS (
-    SELECT j, CASE WHEN reason IS NOT NULL THEN reason
-                   WHEN json_type(j) <> 'OBJECT' THEN 'not_json' END AS reason
-    FROM checked
 ), top AS (
-    SELECT j, reason, json_extract_string(j, ['$.username', '$.event_type', '$.name',
-        '$.event_source', '$.time', '$.timestamp', '$.session', '$.page', '$.referer',
-        '$.context.user_id', '$.context.course_id', '$.context.path', '$.messageId',
-        '$.anonymousId', '$.context.username']) AS f,
-        json_type(j, '$.properties') = 'OBJECT' AS props,
-        CASE WHEN json_type(j, '$.event') = 'VARCHAR' THEN json_extract_string(j, '$.event')
-             ELSE json_extract(j, '$.event')::VARCHAR END AS ev_text
-    FROM objects WHERE reason IS NULL
+    SELECT j, early, CASE WHEN early IS NULL THEN TRY(json_extract_string(j, ['$.username',
+        '$.event_type', '$.name', '$.event_source', '$.time', '$.timestamp', '$.session',
+        '$.page', '$.referer', '$.context.user_id', '$.context.course_id', '$.context.path',
+        '$.messageId', '$.anonymousId', '$.context.username', '$.event', '$.properties']))
+        END AS f
+    FROM framed
 ), event AS (
     SELECT *, COALESCE(NULLIF(f[2], ''), NULLIF(f[3], '')) AS etype,
         TRY_CAST(COALESCE(f[5], f[6]) AS TIMESTAMPTZ) AS tz_time,
-        CASE WHEN starts_with(ev_text, '{{') AND json_valid(ev_text) THEN
-            json_extract_string(ev_text, ['$.id', '$.problem_id', '$.currentTime', '$.old_time',
-                '$.new_time', '$.duration', '$.old', '$.new', '$.success', '$.mode',
-                '$.user_id', '$.chapter', '$.query', '$.code', '$.course_id']) END AS e
+        CASE WHEN starts_with(f[16], '{{') THEN TRY(json_extract_string(f[16], ['$.id',
+            '$.problem_id', '$.currentTime', '$.old_time', '$.new_time', '$.duration', '$.old',
+            '$.new', '$.success', '$.mode', '$.user_id', '$.chapter', '$.query', '$.code',
+            '$.course_id'])) END AS e
     FROM top
 ), resolved AS (
-    SELECT *, COALESCE(CASE WHEN {_valid_course('f[11]')} THEN f[11] END,
-                       CASE WHEN {_valid_course('e[15]')} THEN e[15] END,
-                       {_from_url('etype')}, {_from_url('f[8]')}, {_from_url('f[12]')}) AS course,
+    SELECT *, CASE WHEN {_valid_course("f[11]")} THEN f[11]
+                   WHEN {_valid_course("e[15]")} THEN e[15]
+                   ELSE {_from_url("concat_ws(' ', etype, f[8], f[12])")} END AS course,
         TRY_CAST(f[10] AS BIGINT) AS uid,
         CASE WHEN starts_with(etype, 'edx.course.enroll') THEN TRY_CAST(e[11] AS BIGINT) END
             AS target
     FROM event
 )
-SELECT CASE WHEN etype IS NULL THEN CASE WHEN f[13] IS NOT NULL OR f[14] IS NOT NULL OR props
+SELECT CASE WHEN early IS NOT NULL THEN early
+            WHEN f IS NULL THEN CASE WHEN ends_with(rtrim(j), '}}') THEN 'not_json'
+                                     ELSE 'truncated' END
+            WHEN etype IS NULL THEN CASE WHEN f[13] IS NOT NULL OR f[14] IS NOT NULL
+                                         OR starts_with(f[17], '{{')
                                          THEN 'segment' ELSE 'no_event_type' END
             WHEN tz_time IS NULL THEN 'bad_time'
             WHEN course IS NULL THEN 'no_course'
@@ -100,10 +130,6 @@ SELECT CASE WHEN etype IS NULL THEN CASE WHEN f[13] IS NOT NULL OR f[14] IS NOT 
     e[9] AS success, e[10] AS mode, target AS target_user_id, e[12] AS chapter,
     e[13] AS query, e[14] AS code
 FROM resolved
-UNION ALL
-SELECT reason, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM objects WHERE reason IS NOT NULL
 """
 
 COUNTS = """
@@ -114,8 +140,10 @@ SELECT COUNT(*), COUNT(*) FILTER (WHERE reason IS NULL),
 FROM parsed
 """
 REASONS = "SELECT reason, COUNT(*) FROM parsed WHERE reason IS NOT NULL GROUP BY reason"
-STAGE = f"COPY (SELECT {', '.join(FIELDS)} FROM parsed WHERE reason IS NULL) TO ? " \
-        "(FORMAT parquet, COMPRESSION snappy)"
+STAGE = (
+    f"COPY (SELECT {', '.join(FIELDS)} FROM parsed WHERE reason IS NULL) TO ? "
+    "(FORMAT parquet, COMPRESSION lz4)"
+)
 
 
 @dataclass

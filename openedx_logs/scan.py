@@ -123,8 +123,11 @@ def _read(stream: io.BufferedReader, piece: Piece, result: PieceResult, before: 
         streamed += len(block)
         data = carry + block
         last = at_end or not block
-        cut = (len(data) if at_end else _last_line(data, piece, result)) if last \
+        cut = (
+            (len(data) if at_end else _last_line(data, piece, result))
+            if last
             else data.rfind(b"\n") + 1
+        )
         if cut:
             _parse_chunk(con, data[:cut], piece, result)
             tail = (tail + data[:cut])[-TAIL:]
@@ -146,8 +149,9 @@ def _last_line(data: bytes, piece: Piece, result: PieceResult) -> int:
     return 0
 
 
-def _parse_chunk(con: duckdb.DuckDBPyConnection, data: bytes, piece: Piece,
-                 result: PieceResult) -> None:
+def _parse_chunk(
+    con: duckdb.DuckDBPyConnection, data: bytes, piece: Piece, result: PieceResult
+) -> None:
     name = f"f{piece.index:05d}-{piece.start:014d}-{len(result.parts) + result.chunks:05d}"
     lines = Path(piece.staging) / f"{name}.lines"
     staged = str(Path(piece.staging) / f"{name}.parquet")
