@@ -129,3 +129,10 @@ def render(scenario: Scenario, seed: int = 11, overlap: int = 3) -> LogFiles:
             data += '{"username":"learner000","event_type":"play_video","ti'
         out.contents[name] = data.encode()
     return out
+
+
+def write_demo(folder: Path, time_zone: str = "America/Santiago") -> list[Path]:
+    """The small log set `--sandbox` runs OPENEDX_LOGS over (a second or two)."""
+    from sandbox.tracking_logs.scenario import build
+
+    return render(build(seed=7, learners=6, days=3, time_zone=time_zone)).write(folder)
