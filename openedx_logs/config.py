@@ -35,6 +35,7 @@ class OpenEdxLogsSettings:
     exclude_course_team: bool = False
     look_back_days: int = 1
     workers: int = 2
+    video_completion: float = 0.90  # share of a video's seconds that counts as completed
     methods: tuple[TimeSpentMethod, ...] = field(
         default_factory=lambda: (TimeSpentMethod("session_gap", DEFAULT_PARAMS["session_gap"]),)
     )
@@ -65,6 +66,7 @@ def build_openedx_logs(section: Mapping[str, Any], base_dir: Path) -> OpenEdxLog
         exclude_course_team=section.get("EXCLUDE_COURSE_TEAM", False),
         look_back_days=section.get("LOOK_BACK_DAYS", 1),
         workers=section.get("WORKERS", 2),
+        video_completion=section.get("VIDEO_COMPLETION", 0.90),
         methods=_methods(section),
     )
 

@@ -30,6 +30,10 @@ WRITES = (
     "edx_learner_course",
     "edx_time_spent_day",
     "kpi_params",
+    "edx_video_viewing",
+    "edx_video",
+    "edx_video_segment",
+    "edx_video_learner",
 )
 
 
@@ -65,6 +69,8 @@ def run(cfg: OpenEdxLogsSettings, db: Database, max_attempts: int = 5) -> list[D
             )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    for warning in rows.warnings:
+        logger.warning("OPENEDX_LOGS: %s", warning)
     for failure in got.failed:
         logger.warning("OPENEDX_LOGS: file not read: %s", failure)
     logger.info(

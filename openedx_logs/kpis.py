@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from openedx_logs import queries, store, transform
+from openedx_logs import queries, store, transform, video
 from openedx_logs.config import OpenEdxLogsSettings
 from openedx_logs.methods import params_hash
 
@@ -28,6 +28,8 @@ class Kpis:
     days: list[date]
     weeks: list[date]
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    videos: list[str] = field(default_factory=list)  # whose video rows are rewritten
+    warnings: list[str] = field(default_factory=list)
 
 
 def touched_days(con: duckdb.DuckDBPyConnection, parts: Sequence[str], zone: str) -> list[date]:
@@ -68,6 +70,7 @@ def compute(
     _enrollment(con, out, set(days))
     out.frames["edx_learner_course"] = _learner_course(con, cfg, out, old_seconds)
     out.frames["kpi_params"] = transform.kpi_params(cfg.methods, "OPENEDX_LOGS")
+    _videos(con, cfg, out)
     return out
 
 
@@ -187,3 +190,30 @@ def _learner_course(
     return transform.learner_course(
         history, states, seconds.merge(pairs, on=transform.PAIR), method
     )
+
+
+def _videos(con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, out: Kpis) -> None:
+    """Video tables of every video with new events, recomputed from its whole history."""
+    con.execute(queries.TOUCHED_VIDEOS)
+    out.videos = [row[0] for row in con.execute("SELECT video_id FROM touched_videos").fetchall()]
+    events = con.execute(queries.VIDEO_EVENTS).df()
+    known = video.known_durations(events)
+    views = video.all_viewings(events, known)
+    views = views.assign(start_time=views["start_time"].dt.floor("s")).drop_duplicates(
+        ["course_id", "video_id", "username", "start_time"]
+    )
+    segments = pd.concat([video.segment_rows(views, size) for size in (video.SEGMENT_S, 1)])
+    learners = video.learner_rows(views, known, cfg.video_completion)
+    out.frames["edx_video_viewing"] = views
+    out.frames["edx_video_segment"] = segments
+    out.frames["edx_video_learner"] = learners
+    out.frames["edx_video"] = video.video_rows(views, segments, known, learners)
+    if out.frames["edx_video"].empty:
+        return
+    seen = con.execute(queries.COURSE_LEARNERS).df().set_index("course_id")["learners"]
+    for row in out.frames["edx_video"].itertuples(index=False):
+        if row.viewers > seen.get(row.course_id, 0):
+            out.warnings.append(
+                f"{row.course_id} {row.video_id}: {row.viewers} viewers but "
+                f"only {seen.get(row.course_id, 0)} learners seen"
+            )

@@ -40,6 +40,7 @@ SELECT * FROM (
         CAST(timezone('{zone}', timezone('UTC', e.ts)) AS DATE) AS local_date,
         e.event_type, COALESCE(e.event_source, '') AS event_source, e.session, e.referer,
         e.item_id, e.mode, e.success, {page_key} AS page_key,
+        e.cur_time, e.old_time, e.new_time, e.duration,
         e.event_source IS DISTINCT FROM 'task'
             AND e.event_type NOT LIKE 'edx.course.enrollment.%' AS is_active,
         e.event_source = 'server' AND e.event_type = 'problem_check' AS is_problem,
@@ -119,4 +120,28 @@ FROM history_events h
 JOIN affected a ON a.course_id = h.course_id AND a.username = h.username
 WHERE h.event_source <> 'task'
 GROUP BY h.course_id, h.username
+"""
+
+VIDEO_TYPES = (
+    "'play_video', 'edx.video.played', 'pause_video', 'edx.video.paused', "
+    "'stop_video', 'edx.video.stopped', 'seek_video', 'edx.video.position.changed'"
+)
+
+TOUCHED_VIDEOS = f"""
+CREATE OR REPLACE TEMP TABLE touched_videos AS
+SELECT DISTINCT item_id AS video_id FROM window_events
+WHERE local_date IN (SELECT d FROM recompute) AND item_id IS NOT NULL
+  AND event_type IN ({VIDEO_TYPES})
+"""
+
+VIDEO_EVENTS = f"""
+SELECT course_id, username, item_id, ts, event_type, cur_time, old_time, new_time, duration
+FROM history_events
+WHERE event_type IN ({VIDEO_TYPES}) AND item_id IN (SELECT video_id FROM touched_videos)
+ORDER BY course_id, item_id, username, ts, fp
+"""
+
+COURSE_LEARNERS = """
+SELECT course_id, COUNT(DISTINCT username) AS learners FROM history_events
+WHERE event_source <> 'task' GROUP BY course_id
 """

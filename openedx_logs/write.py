@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 # Tables rewritten by local day, by ISO week, entirely, or merged by key.
 BY_DAY = ("edx_learner_day", "edx_event_type_day", "edx_enrollment_event")
+VIDEO_TABLES = ("edx_video_viewing", "edx_video", "edx_video_segment", "edx_video_learner")
 MERGED = {"edx_learner_course": ("course_id", "username"), "kpi_params": ("params_hash",)}
 
 
@@ -59,6 +60,11 @@ def write(tx: Tx, ledger_rows: pd.DataFrame, name_rows: pd.DataFrame, kpis: Kpis
     _append(tx, "edx_course_activity_weekly", kpis.frames["edx_course_activity_weekly"])
     tx.delete_where("edx_enrollment_day", "1 = 1")
     _append(tx, "edx_enrollment_day", kpis.frames["edx_enrollment_day"])
+    if kpis.videos:
+        video_binds, video_list = _in_list("v", kpis.videos)
+        for table in VIDEO_TABLES:
+            tx.delete_where(table, f"video_id IN ({video_list})", video_binds)
+            _append(tx, table, kpis.frames[table])
     for table, key in MERGED.items():
         if not kpis.frames[table].empty:
             tx.merge(table, kpis.frames[table], key)

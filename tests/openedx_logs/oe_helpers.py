@@ -86,6 +86,10 @@ KPI_TABLES = (
     "edx_learner_course",
     "edx_time_spent_day",
     "kpi_params",
+    "edx_video_viewing",
+    "edx_video",
+    "edx_video_segment",
+    "edx_video_learner",
 )
 
 
