@@ -32,8 +32,11 @@ from course_inventory import job
 from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
-from environ import CanvasSettings, DbSettings, Secret, Settings, configure_logging
+from logs import configure_logging
+from redaction import Secret
+from settings import CanvasSettings, DbSettings, Settings
 from sources.canvas import CanvasClient
+from sources.retry import RetryPolicy
 from vocab import JobName
 
 logger = logging.getLogger("bench.inventory")
@@ -177,8 +180,8 @@ def run_once(label: str, pipe: Connection, settings: Settings) -> Outcome:
     requests_before, throttled_before, server_cpu_before = pipe.recv()
     assert settings.canvas is not None
     started, cpu_before = time.monotonic(), _cpu_seconds()
-    with CanvasClient(settings.canvas, max_attempts=settings.max_req_attempts,
-                      workers=settings.num_async_workers) as client:
+    retry = RetryPolicy.from_attempts(settings.max_req_attempts)
+    with CanvasClient(settings.canvas, retry=retry, workers=settings.num_async_workers) as client:
         job.refresh(settings, database, client)
     seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu_before
     pipe.send("stats")

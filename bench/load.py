@@ -33,7 +33,7 @@ from db.bulk import load_csv, load_frame, write_csv
 from db.engine import make_engine
 from db.frames import TableInfo, prepare, reflect_table
 from db.migrate import migrate
-from environ import DbSettings
+from settings import DbSettings
 
 logger = logging.getLogger("bench.load")
 

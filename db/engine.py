@@ -11,20 +11,16 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
-from vocab import ETLError
+from vocab import DatabaseUnavailable, ETLError
 
 if TYPE_CHECKING:
-    from environ import DbSettings
+    from settings import DbSettings
 
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # MySQL errors that waiting cannot fix: access denied to the user or to the database.
 _FATAL_CONNECT_ERRORS = frozenset({1044, 1045})
-
-
-class DatabaseUnavailable(ETLError):  # noqa: N818 - the name the contract gives
-    """The database could not be reached within the allowed time."""
 
 
 def make_engine(settings: DbSettings) -> Engine:

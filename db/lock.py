@@ -12,7 +12,7 @@ import filelock
 import sqlalchemy as sa
 
 from db.engine import describe
-from vocab import ETLError
+from vocab import RunLockLost, RunLockTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +20,6 @@ LOCK_NAME = "course_inventory_run"
 # A named lock lives as long as its session, and that session idles while the jobs run: the
 # server's wait_timeout (8 h by default, minutes on some managed servers) must not end it.
 LOCK_SESSION_WAIT_TIMEOUT = 86_400
-
-
-class RunLockTimeout(ETLError):  # noqa: N818 - the name the contract gives
-    """Another run holds the run lock of this database."""
-
-
-class RunLockLost(ETLError):  # noqa: N818 - parallel to RunLockTimeout
-    """The run lock was lost while this run held it; another run may be writing."""
 
 
 class RunLock(ABC):
@@ -81,10 +73,6 @@ class _FileRunLock(RunLock):
         return self._lock.is_locked and Path(self._lock.lock_file).exists()
 
 
-# The run locks this process holds, by database: migrate() asks whether it runs under one.
-_held: dict[str, RunLock] = {}
-
-
 @contextmanager
 def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     """Hold the database's run lock for the block, waiting up to `wait_seconds` for it.
@@ -97,25 +85,8 @@ def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     """
     backend = engine.url.get_backend_name()
     holder = _sqlite_lock if backend == "sqlite" else _mysql_lock
-    key = _database_key(engine)
     with holder(engine, wait_seconds) as held:
-        _held[key] = held
-        try:
-            yield held
-        finally:
-            _held.pop(key, None)
-
-
-def held_run_lock(engine: sa.Engine) -> RunLock | None:
-    """The run lock this process holds, and still holds, on `engine`'s database, if any."""
-    held = _held.get(_database_key(engine))
-    return held if held is not None and held.still_held() else None
-
-
-def _database_key(engine: sa.Engine) -> str:
-    if engine.url.get_backend_name() == "sqlite":
-        return str(Path(engine.url.database or "").resolve())
-    return describe(engine.url)
+        yield held
 
 
 def _timeout(engine: sa.Engine, wait_seconds: float) -> RunLockTimeout:

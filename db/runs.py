@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from db.frames import sql_datetime
-from environ import redact
+from redaction import redact
 from vocab import DataSourceStatus, LoadError
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import environ
 import run_jobs
+from settings import DbSettings
 from vocab import DataSourceName, DataSourceStatus, JobName
 
 
@@ -157,11 +157,11 @@ def test_rows_left_running_by_a_dead_run_are_closed(tmp_path, sqlite_url, fake_j
 
 
 def test_config_error_leaves_a_termination_summary(tmp_path, sqlite_url, monkeypatch):
-    import db.summary
+    import runner.summary
 
     termination_log = tmp_path / "termination-log"
     termination_log.touch()  # Kubernetes creates the file; the runner only writes it
-    monkeypatch.setattr(db.summary, "DEFAULT_TERMINATION_LOG", termination_log)
+    monkeypatch.setattr(runner.summary, "DEFAULT_TERMINATION_LOG", termination_log)
     config = write_config(tmp_path, sqlite_url, ["NOPE"])
     assert run_jobs.main(["--config", str(config)]) == 2
     summary = json.loads(termination_log.read_text())
@@ -181,6 +181,8 @@ def test_list_jobs(capsys):
     assert run_jobs.main(["--list-jobs"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[0] for line in lines] == [job.name for job in JobName]
+    assert "writes zoom_meeting (merge on uuid), etl_cursor (merge on name)" in lines[2]
+    assert "term (replace), account (replace)" in lines[0]
 
 
 def test_bad_config_exits_2_listing_every_problem(tmp_path, sqlite_url, capsys):
@@ -244,7 +246,7 @@ def test_second_runner_gives_up_while_the_first_holds_the_lock(tmp_path, any_db_
     from db import engine, lock
 
     config = write_config(tmp_path, any_db_url, [], RUN_LOCK_WAIT_SECONDS=1)
-    first = engine.make_engine(environ.DbSettings(any_db_url))
+    first = engine.make_engine(DbSettings(any_db_url))
     with lock.run_lock(first, 1):
         assert run_jobs.main(["--config", str(config)]) == 3
     first.dispose()
