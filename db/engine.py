@@ -101,8 +101,12 @@ def wait_for_database(engine: Engine, total_seconds: float) -> None:
             if _is_fatal(err) or remaining <= 0:
                 message = _unavailable_message(engine, total_seconds, err)
                 raise DatabaseUnavailable(message) from err
-            logger.info("database %s not reachable yet (%s); retrying in %.1f s",
-                        describe(engine.url), _first_line(err), min(delay, remaining))
+            logger.info(
+                "database %s not reachable yet (%s); retrying in %.1f s",
+                describe(engine.url),
+                _first_line(err),
+                min(delay, remaining),
+            )
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 10.0)
 
@@ -118,8 +122,10 @@ def _is_fatal(err: sa.exc.DBAPIError) -> bool:
 
 
 def _unavailable_message(engine: Engine, total_seconds: float, err: sa.exc.DBAPIError) -> str:
-    return (f"database {describe(engine.url)} unavailable after waiting up to "
-            f"{total_seconds:.0f} s: {_first_line(err)}")
+    return (
+        f"database {describe(engine.url)} unavailable after waiting up to "
+        f"{total_seconds:.0f} s: {_first_line(err)}"
+    )
 
 
 def _first_line(err: sa.exc.DBAPIError) -> str:

@@ -36,9 +36,11 @@ class RunLock(ABC):
     def ensure_held(self) -> None:
         """Raise RunLockLost unless the lock is still held."""
         if not self.still_held():
-            raise RunLockLost(f"the run lock ({self.description}) is no longer held (its "
-                              f"database connection was closed?); another run may be writing, "
-                              f"so no further job starts")
+            raise RunLockLost(
+                f"the run lock ({self.description}) is no longer held (its "
+                f"database connection was closed?); another run may be writing, "
+                f"so no further job starts"
+            )
 
     @abstractmethod
     def _check(self) -> bool: ...
@@ -52,8 +54,9 @@ class _MySqlRunLock(RunLock):
 
     def _check(self) -> bool:
         try:
-            held = self._conn.execute(sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"),
-                                      {"name": self.name}).scalar()
+            held = self._conn.execute(
+                sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"), {"name": self.name}
+            ).scalar()
             self._conn.commit()
         except sa.exc.DBAPIError as err:
             logger.warning("run lock %s: its connection failed (%s)", self.name, err.orig)
@@ -90,8 +93,10 @@ def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
 
 
 def _timeout(engine: sa.Engine, wait_seconds: float) -> RunLockTimeout:
-    return RunLockTimeout(f"another course-inventory run holds the run lock of "
-                          f"{describe(engine.url)}; gave up after waiting {wait_seconds:g} s")
+    return RunLockTimeout(
+        f"another course-inventory run holds the run lock of "
+        f"{describe(engine.url)}; gave up after waiting {wait_seconds:g} s"
+    )
 
 
 @contextmanager
@@ -116,8 +121,9 @@ def _get_lock(conn: sa.Connection, wait_seconds: float) -> _MySqlRunLock | None:
     # GET_LOCK names are server-wide, so the database name keeps databases apart.
     name = f"{LOCK_NAME}.{conn.exec_driver_sql('SELECT DATABASE()').scalar()}"[:64]
     conn.exec_driver_sql(f"SET SESSION wait_timeout = {LOCK_SESSION_WAIT_TIMEOUT}")
-    got = conn.execute(sa.text("SELECT GET_LOCK(:name, :wait)"),
-                       {"name": name, "wait": wait_seconds}).scalar()
+    got = conn.execute(
+        sa.text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": wait_seconds}
+    ).scalar()
     # Named locks belong to the session, not the transaction: end the implicit one now.
     conn.commit()
     return _MySqlRunLock(conn, name) if got == 1 else None
@@ -129,8 +135,11 @@ def _release(conn: sa.Connection, name: str) -> None:
         conn.commit()
     except sa.exc.SQLAlchemyError as err:
         # The server frees a named lock when its session ends, so nothing is left held.
-        logger.warning("could not release run lock %s (%s); the server frees it with the "
-                       "closed connection", name, getattr(err, "orig", None) or err)
+        logger.warning(
+            "could not release run lock %s (%s); the server frees it with the closed connection",
+            name,
+            getattr(err, "orig", None) or err,
+        )
 
 
 @contextmanager

@@ -67,8 +67,9 @@ def _open_backend(engine: Engine) -> yoyo.backends.DatabaseBackend:
         try:
             return yoyo.get_backend(yoyo_url(engine.url))
         except (pymysql.MySQLError, sqlite3.Error, BadConnectionURI) as err:
-            raise MigrationError(f"cannot open {describe(engine.url)} to apply migrations: "
-                                 f"{_first_line(err)}") from err
+            raise MigrationError(
+                f"cannot open {describe(engine.url)} to apply migrations: {_first_line(err)}"
+            ) from err
 
 
 def _apply_pending(
@@ -92,18 +93,24 @@ def _break_stale_lock(backend: yoyo.backends.DatabaseBackend) -> None:
         row = backend.execute(f"SELECT pid, ctime FROM {backend.lock_table_quoted}").fetchone()
     if row is None:
         return
-    logger.warning("removing the yoyo lock of process %s (taken at %s UTC), left by a run that "
-                   "stopped while migrating: this run holds the run lock, so no other run is "
-                   "migrating", row[0], row[1])
+    logger.warning(
+        "removing the yoyo lock of process %s (taken at %s UTC), left by a run that "
+        "stopped while migrating: this run holds the run lock, so no other run is "
+        "migrating",
+        row[0],
+        row[1],
+    )
     backend.break_lock()
 
 
 def _failure_message(engine: Engine, err: Exception) -> str:
     message = f"migrating {describe(engine.url)} failed: {_first_line(err)}"
     if isinstance(err, LockTimeout):
-        message += ("; if no course-inventory run is migrating this database, the lock was left "
-                    "by a run killed while migrating: remove it with DELETE FROM yoyo_lock "
-                    "(docs/operations.md)")
+        message += (
+            "; if no course-inventory run is migrating this database, the lock was left "
+            "by a run killed while migrating: remove it with DELETE FROM yoyo_lock "
+            "(docs/operations.md)"
+        )
     return message
 
 

@@ -215,6 +215,9 @@ def test_sandbox_run_end_to_end_keeps_secrets_out_of_logs(tmp_path, monkeypatch,
         assert secret not in logged
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "succeeded" and len(summary["jobs"]) == len(JobName)
+    for job in summary["jobs"]:  # every table a job wrote is one its spec declares
+        declared = {table.name for table in JobName[job["job"]].tables}
+        assert job["rows"] and set(job["rows"]) <= declared, job
 
 
 def test_check_reaches_every_source_and_writes_nothing(tmp_path, monkeypatch, capsys):
@@ -252,3 +255,24 @@ def test_second_runner_gives_up_while_the_first_holds_the_lock(tmp_path, any_db_
     first.dispose()
     assert "holds the run lock" in capsys.readouterr().err
     assert run_jobs.main(["--config", str(config)]) == 0
+
+
+def test_a_bug_inside_a_check_is_reported_like_one_inside_a_run(tmp_path, monkeypatch, capsys):
+    def check(self, settings):
+        if self is JobName.CANVAS_LTI:
+            raise KeyError("bug in check (token runner-token-123)")
+        return "reached"
+
+    monkeypatch.setattr(JobName, "check", check)
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'check.sqlite'}",
+                          ["CANVAS_LTI", "ONLINE_MEETINGS"])
+    assert run_jobs.main(["--config", str(config), "--check"]) == 1
+    out = capsys.readouterr()
+    assert "check CANVAS_LTI failed" in out.err and "KeyError: 'bug in check" in out.err
+    assert "check ONLINE_MEETINGS: ok (reached)" in out.err
+    assert out.out.splitlines()[-1] == (
+        "course-inventory: exit 1: check: would run CANVAS_LTI, ONLINE_MEETINGS; 1 problem(s)")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "failed" and "CANVAS_LTI: KeyError" in summary["error"]
+    assert "runner-token-123" not in out.err + out.out + summary["error"]
+    assert not (tmp_path / "check.sqlite").exists()
