@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Waiting for the database at start: 0.5 s, doubling, never more than 10 s between tries.
+FIRST_WAIT_S = 0.5
+LONGEST_WAIT_S = 10.0
 # MySQL errors that waiting cannot fix: access denied to the user or to the database.
 _FATAL_CONNECT_ERRORS = frozenset({1044, 1045})
 
@@ -90,7 +93,7 @@ def wait_for_database(engine: Engine, total_seconds: float) -> None:
         DatabaseUnavailable: still unreachable after `total_seconds`, or access denied.
     """
     deadline = time.monotonic() + total_seconds
-    delay = 0.5
+    delay = FIRST_WAIT_S
     while True:
         try:
             with engine.connect() as conn:
@@ -108,7 +111,7 @@ def wait_for_database(engine: Engine, total_seconds: float) -> None:
                 min(delay, remaining),
             )
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, LONGEST_WAIT_S)
 
 
 def error_code(err: sa.exc.DBAPIError) -> int | None:

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 STAGE, OLD, PROBE = "__stage", "__old", "__probe"
 LOCK_WAIT_TIMEOUT_ERROR = 1205
+# A swap blocked by a reader waits this much longer before each new attempt.
+SWAP_WAIT_STEP_S = 2.0
 # Below this many rows, building secondary indexes after the load is not worth two ALTERs.
 DEFERRED_INDEX_MIN_ROWS = 50_000
 
@@ -110,7 +112,7 @@ def _rename_with_retries(
                 attempts,
             )
             if attempt < attempts:
-                time.sleep(min(2.0 * attempt, lock_wait_timeout))
+                time.sleep(min(SWAP_WAIT_STEP_S * attempt, lock_wait_timeout))
     blocked = _blocked_tables(conn, tables) or tables
     raise LoadError(
         f"RENAME TABLE gave up: another session (a long-running reader holding a "
