@@ -33,10 +33,14 @@ def test_placements_keep_visible_known_tools() -> None:
         2: [_tab(OTHER), _tab(BLUEJEANS), _tab(BLUEJEANS)],
     }
     frame = transform.placements_frame(courses, tabs, {ZOOM, BLUEJEANS})
-    expected = pd.DataFrame({
-        "course_id": [1, 2], "account_id": pd.array([10, 11], dtype="Int64"),
-        "course_name": ["Algebra", "Biology"], "placement_type_id": [ZOOM, BLUEJEANS],
-    })
+    expected = pd.DataFrame(
+        {
+            "course_id": [1, 2],
+            "account_id": pd.array([10, 11], dtype="Int64"),
+            "course_name": ["Algebra", "Biology"],
+            "placement_type_id": [ZOOM, BLUEJEANS],
+        }
+    )
     assert_frame_equal(frame.reset_index(drop=True), expected)
 
 
@@ -49,19 +53,23 @@ def test_placements_empty() -> None:
 
 
 def test_ids_are_kept_and_new_pairs_numbered_above_the_max() -> None:
-    placements = pd.DataFrame({
-        "course_id": [5, 1, 7, 3], "account_id": [1, 1, 1, 1], "course_name": list("abcd"),
-        "placement_type_id": [ZOOM, ZOOM, ZOOM, BLUEJEANS],
-    })
-    existing = pd.DataFrame({"id": [4, 9], "course_id": [1, 2],
-                             "placement_type_id": [ZOOM, ZOOM]})
+    placements = pd.DataFrame(
+        {
+            "course_id": [5, 1, 7, 3],
+            "account_id": [1, 1, 1, 1],
+            "course_name": list("abcd"),
+            "placement_type_id": [ZOOM, ZOOM, ZOOM, BLUEJEANS],
+        }
+    )
+    existing = pd.DataFrame({"id": [4, 9], "course_id": [1, 2], "placement_type_id": [ZOOM, ZOOM]})
     frame = transform.assign_placement_ids(placements, existing, high_water=12)
     assert frame.set_index("course_id")["id"].to_dict() == {1: 4, 3: 13, 5: 14, 7: 15}
     assert frame["id"].is_monotonic_increasing
 
 
 def test_ids_without_high_water_start_above_current_max() -> None:
-    placements = pd.DataFrame({"course_id": [2], "account_id": [1], "course_name": ["b"],
-                               "placement_type_id": [ZOOM]})
+    placements = pd.DataFrame(
+        {"course_id": [2], "account_id": [1], "course_name": ["b"], "placement_type_id": [ZOOM]}
+    )
     existing = pd.DataFrame({"id": [9], "course_id": [1], "placement_type_id": [ZOOM]})
     assert transform.assign_placement_ids(placements, existing)["id"].tolist() == [10]
