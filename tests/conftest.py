@@ -20,10 +20,9 @@ from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
 from environ import DbSettings
-from sandbox import canvas_api
-from sandbox.generator import build_university
-from sandbox.throttle import ThrottleSettings
-from sandbox.university import University
+from sandbox import canvas as canvas_api
+from sandbox.canvas import ThrottleSettings
+from sandbox.university import University, build_university
 
 pytest_plugins = ["pytester"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from environ import CanvasSettings, DbSettings, Secret, Settings
-from sandbox import canvas_api
+from sandbox import canvas as canvas_api
 from sandbox.university import University
 from vocab import JobName
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from course_inventory import job
 from db import Database
 from environ import Settings, UdwSettings
-from sandbox.canvas_api import CanvasServer
-from sandbox.server import Response
-from sandbox.udw import fill_udw
+from sandbox.canvas import CanvasServer
 from sandbox.university import University
+from sandbox.warehouse import fill_udw
+from sandbox.web import Response
 from vocab import DataSourceName, FatalSourceError
 
 Start = Callable[..., CanvasServer]

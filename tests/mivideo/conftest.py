@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from environ import DbSettings, MiVideoSettings, Secret, Settings
 from mivideo.transform import floor_hour
-from sandbox import bigquery_api, kaltura_api
-from sandbox.generator import build_university
-from sandbox.kaltura_media import MediaEntry, generate_media
-from sandbox.udp_events import KAF_APPS, UdpEvent, generate_events
+from sandbox import bigquery as bigquery_api
+from sandbox import kaltura as kaltura_api
+from sandbox.bigquery.events import KAF_APPS, UdpEvent, generate_events
+from sandbox.kaltura.media import MediaEntry, generate_media
+from sandbox.university import build_university
 from sources import kaltura
 from vocab import JobName
 

@@ -12,10 +12,11 @@ from db import Database
 from mivideo import events, job
 from mivideo.media import CURSOR
 from mivideo.transform import as_utc
-from sandbox import bigquery_api, kaltura_api
-from sandbox.kaltura_media import generate_media, same_second_media
-from sandbox.server import Faults
-from sandbox.udp_events import events_at, started_counts
+from sandbox import bigquery as bigquery_api
+from sandbox import kaltura as kaltura_api
+from sandbox.bigquery.events import events_at, started_counts
+from sandbox.kaltura.media import generate_media, same_second_media
+from sandbox.web import Faults
 from vocab import DataSourceName, FatalSourceError, SourceError
 
 

@@ -12,8 +12,9 @@ import pytest
 
 from environ import redact
 from mivideo import job
-from sandbox import bigquery_api, kaltura_api
-from sandbox.server import Faults, Request, Response, start_server
+from sandbox import bigquery as bigquery_api
+from sandbox import kaltura as kaltura_api
+from sandbox.web import Faults, Request, Response, start_server
 from sources import bigquery, kaltura
 from sources.kaltura import KalturaSource, MediaWindow, next_window
 from vocab import FatalSourceError, RetriableSourceError

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from db import Database
 from mivideo import job
 from mivideo.media import CURSOR
-from sandbox.kaltura_media import generate_media
-from sandbox.udp_events import events_at
+from sandbox.bigquery.events import events_at
+from sandbox.kaltura.media import generate_media
 
 
 def run_twice(engine, udp, kaltura_media, settings, course_ids, hour_now):

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from db import Database
 from environ import CanvasSettings, DbSettings, Secret, Settings, ZoomSettings
-from sandbox import zoom_api, zoom_data
-from sandbox.server import RunningServer, start_server
+from sandbox.web import RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
 from vocab import JobName
 
 

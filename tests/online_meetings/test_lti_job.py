@@ -11,11 +11,11 @@ import pytest
 from db import Database
 from environ import CanvasSettings, Settings
 from online_meetings import lti as job
-from sandbox import canvas_api
-from sandbox.canvas_api import CanvasServer
-from sandbox.generator import COURSE_ID_BASE, FALL_TERM, WINTER_TERM, build_university
-from sandbox.server import Response
+from sandbox import canvas as canvas_api
+from sandbox.canvas import CanvasServer
 from sandbox.university import University
+from sandbox.university.generator import COURSE_ID_BASE, FALL_TERM, WINTER_TERM, build_university
+from sandbox.web import Response
 from vocab import DataSourceName, JobName, LoadError
 
 TOKEN = "lti-test-canvas-token"

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 
 from environ import Secret, ZoomSettings
-from sandbox import zoom_api, zoom_data
-from sandbox.server import RunningServer, start_server
+from sandbox.web import RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
 from sources import zoom as zoom_source
 from sources.zoom import ZoomClient
 from vocab import FatalSourceError

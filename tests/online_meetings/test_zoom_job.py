@@ -14,8 +14,9 @@ from db import Database
 from environ import Settings, ZoomSettings
 from online_meetings import transform
 from online_meetings import zoom as job
-from sandbox import zoom_api, zoom_data
-from sandbox.server import Request, Response, RunningServer, start_server
+from sandbox.web import Request, Response, RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
 from vocab import DataSourceName, JobName, RetriableSourceError
 
 TODAY = date(2024, 5, 20)

@@ -12,8 +12,8 @@ from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from sandbox import bigquery_api
-from sandbox.udp_events import KAF_APPS, events_at, generate_events
+from sandbox import bigquery as bigquery_api
+from sandbox.bigquery.events import KAF_APPS, events_at, generate_events
 
 END = datetime(2024, 3, 10, tzinfo=UTC)
 COURSES = [101, 102, 103, 104]
@@ -27,17 +27,23 @@ def store() -> bigquery_api.EventStore:
 @pytest.fixture
 def client(store: bigquery_api.EventStore) -> Iterator[bigquery.Client]:
     with bigquery_api.start(store, page_rows=3) as server:
-        client = bigquery.Client(project="p", credentials=AnonymousCredentials(),
-                                 client_options={"api_endpoint": server.url})
+        client = bigquery.Client(
+            project="p",
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": server.url},
+        )
         yield client
         client.close()
 
 
 def frame(client: bigquery.Client, sql: str, **params: object) -> pd.DataFrame:
     kinds = {str: "STRING", int: "INT64", datetime: "TIMESTAMP"}
-    config = bigquery.QueryJobConfig(query_parameters=[
-        bigquery.ScalarQueryParameter(name, kinds[type(value)], value)
-        for name, value in params.items()])
+    config = bigquery.QueryJobConfig(
+        query_parameters=[
+            bigquery.ScalarQueryParameter(name, kinds[type(value)], value)
+            for name, value in params.items()
+        ]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)
         return client.query(sql, job_config=config).to_dataframe(create_bqstorage_client=False)
@@ -61,17 +67,27 @@ def test_timestamps_keep_microseconds_and_utc(client):
 
 
 def test_values_of_each_type_and_null_are_encoded(client):
-    result = frame(client, "SELECT 7 AS i, 1.5 AS f, true AS b, 'x' AS s, DATE '2024-01-02' AS d, "
-                           "CAST(NULL AS BIGINT) AS n")
+    result = frame(
+        client,
+        "SELECT 7 AS i, 1.5 AS f, true AS b, 'x' AS s, DATE '2024-01-02' AS d, "
+        "CAST(NULL AS BIGINT) AS n",
+    )
     row = result.iloc[0]
-    assert (row["i"], row["f"], row["b"], row["s"], row["d"]) == (7, 1.5, True, "x",
-                                                                  date(2024, 1, 2))
+    assert (row["i"], row["f"], row["b"], row["s"], row["d"]) == (
+        7,
+        1.5,
+        True,
+        "x",
+        date(2024, 1, 2),
+    )
     assert pd.isna(row["n"])
 
 
 def test_parameters_are_bound_never_spliced(client):
-    sql = ("SELECT COUNT(*) AS n FROM `udp-umich-prod.event_store.events` "
-           "WHERE ed_app = @app AND event_time >= TIMESTAMP(@since)")
+    sql = (
+        "SELECT COUNT(*) AS n FROM `udp-umich-prod.event_store.events` "
+        "WHERE ed_app = @app AND event_time >= TIMESTAMP(@since)"
+    )
     hostile = frame(client, sql, app="x' OR '1'='1", since=END - timedelta(days=9))
     assert hostile["n"][0] == 0
     real = frame(client, sql, app=KAF_APPS[0], since=END - timedelta(days=9))
@@ -86,8 +102,11 @@ def test_events_added_later_are_visible_to_later_queries(client, store):
 
 
 def test_query_and_wait_reads_the_inline_first_page(client):
-    rows = list(client.query_and_wait(
-        "SELECT id FROM `udp-umich-prod.event_store.events` ORDER BY id LIMIT 10"))
+    rows = list(
+        client.query_and_wait(
+            "SELECT id FROM `udp-umich-prod.event_store.events` ORDER BY id LIMIT 10"
+        )
+    )
     assert len(rows) == 10
 
 
@@ -112,4 +131,5 @@ def test_translation_leaves_string_literals_alone():
     sql = "SELECT '@a `t`', SAFE_CAST(x AS INT64) FROM `p.d.t` WHERE y = TIMESTAMP(@b) AND z = @c"
     assert bigquery_api.translate_sql(sql, {"p.d.t": "events"}) == (
         "SELECT '@a `t`', TRY_CAST(x AS INT64) FROM events "
-        "WHERE y = CAST($b AS TIMESTAMPTZ) AND z = $c")
+        "WHERE y = CAST($b AS TIMESTAMPTZ) AND z = $c"
+    )

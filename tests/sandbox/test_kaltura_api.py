@@ -14,9 +14,9 @@ from KalturaClient.Plugins.Core import (
     KalturaSessionType,
 )
 
-from sandbox import kaltura_api
-from sandbox.kaltura_media import MediaEntry
-from sandbox.server import Faults
+from sandbox import kaltura as kaltura_api
+from sandbox.kaltura.media import MediaEntry
+from sandbox.web import Faults
 
 PARTNER, SECRET = 4321, "emulator-secret"
 
@@ -52,8 +52,9 @@ def client(library: kaltura_api.MediaLibrary) -> Iterator[KalturaClient]:
         yield connect(server.url)
 
 
-def list_media(client: KalturaClient, page_size: int = 500, page_index: int = 1,
-               **criteria: object):
+def list_media(
+    client: KalturaClient, page_size: int = 500, page_index: int = 1, **criteria: object
+):
     media_filter = KalturaMediaEntryFilter()
     media_filter.orderBy = KalturaMediaEntryOrderBy.CREATED_AT_ASC
     for name, value in criteria.items():
@@ -85,15 +86,21 @@ def test_category_names_match_themselves_and_their_descendants_only(client):
 
 
 def test_created_at_and_id_not_in_filters(client):
-    found = list_media(client, categoriesFullNameIn="Canvas_UMich",
-                       createdAtGreaterThanOrEqual=100, idNotIn="1_a,1_zzz")
+    found = list_media(
+        client,
+        categoriesFullNameIn="Canvas_UMich",
+        createdAtGreaterThanOrEqual=100,
+        idNotIn="1_a,1_zzz",
+    )
     assert [(item.id, item.createdAt) for item in found.objects] == [
-        ("1_b", 100), ("1_d", 300), ("1_f", 500)]
+        ("1_b", 100),
+        ("1_d", 300),
+        ("1_f", 500),
+    ]
 
 
 def test_pages_are_at_most_500_and_the_10000th_match_is_the_last(library):
-    library.add(entry(f"1_{n:05d}", 1000 + n, "Canvas_UMich>site>channels>1")
-                for n in range(1200))
+    library.add(entry(f"1_{n:05d}", 1000 + n, "Canvas_UMich>site>channels>1") for n in range(1200))
     with kaltura_api.start(library, partner_id=PARTNER, admin_secret=SECRET) as server:
         client = connect(server.url)
         assert len(list_media(client, page_size=800).objects) == 500
@@ -104,8 +111,9 @@ def test_pages_are_at_most_500_and_the_10000th_match_is_the_last(library):
 
 
 def test_the_nth_list_call_can_be_made_to_fail(library):
-    with kaltura_api.start(library, partner_id=PARTNER, admin_secret=SECRET,
-                           fail_on_list_call=2) as server:
+    with kaltura_api.start(
+        library, partner_id=PARTNER, admin_secret=SECRET, fail_on_list_call=2
+    ) as server:
         client = connect(server.url)
         list_media(client)
         with pytest.raises(KalturaException, match="INTERNAL_SERVERERROR"):
@@ -115,8 +123,9 @@ def test_the_nth_list_call_can_be_made_to_fail(library):
 
 
 def test_chosen_list_calls_can_answer_short_or_cut_off_pages(library):
-    with kaltura_api.start(library, partner_id=PARTNER, admin_secret=SECRET,
-                           short_list_calls={1}, cut_list_calls={2}) as server:
+    with kaltura_api.start(
+        library, partner_id=PARTNER, admin_secret=SECRET, short_list_calls={1}, cut_list_calls={2}
+    ) as server:
         client = connect(server.url)
         short = list_media(client)
         cut = list_media(client)
@@ -129,8 +138,9 @@ def test_chosen_list_calls_can_answer_short_or_cut_off_pages(library):
 
 
 def test_server_errors_are_html_as_behind_a_proxy(library):
-    with kaltura_api.start(library, Faults(fail_first=1), partner_id=PARTNER,
-                           admin_secret=SECRET) as server:
+    with kaltura_api.start(
+        library, Faults(fail_first=1), partner_id=PARTNER, admin_secret=SECRET
+    ) as server:
         client = KalturaClient(KalturaConfiguration(serviceUrl=server.url))
         with pytest.raises(KalturaClientException) as failure:
             client.session.start(SECRET, None, KalturaSessionType.ADMIN, PARTNER)

@@ -7,17 +7,26 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from sandbox.generator import build_university
-from sandbox.records import ENROLLMENT_STATES, ENROLLMENT_TYPES
-from sandbox.university import University
+from sandbox.university import University, build_university
+from sandbox.university.records import ENROLLMENT_STATES, ENROLLMENT_TYPES
 
 
 def _fingerprint(uni: University) -> tuple:
     table = uni.enrollments
     showcase = uni.showcase_course_id
-    return (uni.accounts, uni.terms, uni.courses, uni.sections, table.id.tolist(),
-            table.user_id.tolist(), table.state.tolist(), uni.audit[showcase],
-            uni.tabs[showcase], uni.activity[showcase], sorted(uni.restricted_course_ids))
+    return (
+        uni.accounts,
+        uni.terms,
+        uni.courses,
+        uni.sections,
+        table.id.tolist(),
+        table.user_id.tolist(),
+        table.state.tolist(),
+        uni.audit[showcase],
+        uni.tabs[showcase],
+        uni.activity[showcase],
+        sorted(uni.restricted_course_ids),
+    )
 
 
 def test_same_seed_gives_same_university(tiny_university: University) -> None:
@@ -49,8 +58,10 @@ def test_large_size() -> None:
 def test_enrollment_sections_belong_to_their_course(tiny_university: University) -> None:
     table = tiny_university.enrollments
     section_course = {s["id"]: s["course_id"] for s in tiny_university.sections}
-    assert all(section_course[int(s)] == int(c)
-               for s, c in zip(table.section_id, table.course_id, strict=True))
+    assert all(
+        section_course[int(s)] == int(c)
+        for s, c in zip(table.section_id, table.course_id, strict=True)
+    )
 
 
 def test_cross_listed_sections(tiny_university: University) -> None:
@@ -105,9 +116,11 @@ def test_audit_events_newest_first(tiny_university: University) -> None:
     for course_id in tiny_university.course_ids:
         stamps = [e["created_at"] for e in tiny_university.audit[course_id]]
         assert stamps == sorted(stamps, reverse=True)
-    republished = [cid for cid in tiny_university.course_ids
-                   if tiny_university.published_at(cid, "first")
-                   != tiny_university.published_at(cid, "last")]
+    republished = [
+        cid
+        for cid in tiny_university.course_ids
+        if tiny_university.published_at(cid, "first") != tiny_university.published_at(cid, "last")
+    ]
     assert republished
 
 
@@ -139,7 +152,11 @@ def test_truth_helpers(tiny_university: University) -> None:
     assert all(tiny_university.total_students(cid) > 0 for cid in kept)
     enrollments = tiny_university.expected_enrollments(kept)
     assert {e["enrollment_state"] for e in enrollments} == {
-        "active", "invited", "completed", "inactive"}
+        "active",
+        "invited",
+        "completed",
+        "inactive",
+    }
     placements = tiny_university.expected_lti_placements([164])
     assert (tiny_university.showcase_course_id, 25194) in placements
     assert (tiny_university.showcase_course_id, 4352) not in placements

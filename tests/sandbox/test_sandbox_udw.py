@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from sandbox.udw import canvas_data_date, fill_udw, udw_reachable
 from sandbox.university import University
+from sandbox.warehouse import canvas_data_date, fill_udw, udw_reachable
 
 
 def test_fill_udw(pg_url: str, tiny_university: University) -> None:
@@ -16,10 +16,12 @@ def test_fill_udw(pg_url: str, tiny_university: University) -> None:
     engine = sa.create_engine(pg_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT canvas_id, sis_source_id, name FROM course_section_dim")).all()
-            stamp = conn.execute(sa.text(
-                "SELECT value FROM unizin_metadata WHERE key = 'canvasdatadate'")).scalar_one()
+            rows = conn.execute(
+                sa.text("SELECT canvas_id, sis_source_id, name FROM course_section_dim")
+            ).all()
+            stamp = conn.execute(
+                sa.text("SELECT value FROM unizin_metadata WHERE key = 'canvasdatadate'")
+            ).scalar_one()
     finally:
         engine.dispose()
     expected = {(s["id"], s["sis_section_id"], s["name"]) for s in tiny_university.sections}

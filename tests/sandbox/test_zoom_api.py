@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox import zoom_api, zoom_data
-from sandbox.server import Faults, RunningServer, start_server
+from sandbox.web import Faults, RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
 
 FIRST, LAST = date(2024, 3, 1), date(2024, 3, 21)
 
@@ -43,8 +44,12 @@ def _token(server: RunningServer, account: zoom_data.ZoomAccount) -> requests.Re
 
 def _meetings(server: RunningServer, token: str, **params: Any) -> requests.Response:
     query = {"type": "past", "from": "2024-03-04", "to": "2024-03-04", **params}
-    return requests.get(f"{zoom_api.urls(server)['base_url']}/metrics/meetings", params=query,
-                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return requests.get(
+        f"{zoom_api.urls(server)['base_url']}/metrics/meetings",
+        params=query,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
 
 
 def test_generator_is_deterministic_per_day_and_has_empty_days() -> None:
@@ -58,8 +63,9 @@ def test_generator_is_deterministic_per_day_and_has_empty_days() -> None:
     assert len({m["uuid"] for m in whole.meetings}) == len(whole.meetings)
 
 
-def test_token_needs_basic_auth_and_account(server: RunningServer,
-                                            account: zoom_data.ZoomAccount) -> None:
+def test_token_needs_basic_auth_and_account(
+    server: RunningServer, account: zoom_data.ZoomAccount
+) -> None:
     good = _token(server, account)
     assert good.status_code == 200
     assert good.json()["token_type"] == "bearer" and good.json()["expires_in"] == 3600
@@ -69,14 +75,20 @@ def test_token_needs_basic_auth_and_account(server: RunningServer,
     assert _token(server, wrong_account).status_code == 400
 
 
-def test_pages_follow_next_page_token(server: RunningServer,
-                                      account: zoom_data.ZoomAccount) -> None:
+def test_pages_follow_next_page_token(
+    server: RunningServer, account: zoom_data.ZoomAccount
+) -> None:
     token = _token(server, account).json()["access_token"]
     expected = account.meetings_between(date(2024, 3, 8), date(2024, 3, 8))
     seen, page_token = [], ""
     while True:
-        body = _meetings(server, token, page_size=4, next_page_token=page_token,
-                         **{"from": "2024-03-08", "to": "2024-03-08"}).json()
+        body = _meetings(
+            server,
+            token,
+            page_size=4,
+            next_page_token=page_token,
+            **{"from": "2024-03-08", "to": "2024-03-08"},
+        ).json()
         seen.extend(body["meetings"])
         page_token = body["next_page_token"]
         if not page_token:
@@ -85,18 +97,21 @@ def test_pages_follow_next_page_token(server: RunningServer,
     assert [m["uuid"] for m in seen] == [m["uuid"] for m in expected]
 
 
-@pytest.mark.parametrize("params", [{"page_size": 301}, {"from": "2024-03-05"},
-                                    {"next_page_token": "bogus"}, {"from": "March"}])
-def test_bad_queries_are_refused(server: RunningServer, account: zoom_data.ZoomAccount,
-                                 params: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [{"page_size": 301}, {"from": "2024-03-05"}, {"next_page_token": "bogus"}, {"from": "March"}],
+)
+def test_bad_queries_are_refused(
+    server: RunningServer, account: zoom_data.ZoomAccount, params: dict[str, object]
+) -> None:
     token = _token(server, account).json()["access_token"]
     response = _meetings(server, token, **params)
     assert response.status_code == 400 and response.json()["code"] == 300
 
 
-def test_unknown_and_revoked_tokens_get_zoom_401(server: RunningServer,
-                                                 emulator: zoom_api.ZoomEmulator,
-                                                 account: zoom_data.ZoomAccount) -> None:
+def test_unknown_and_revoked_tokens_get_zoom_401(
+    server: RunningServer, emulator: zoom_api.ZoomEmulator, account: zoom_data.ZoomAccount
+) -> None:
     assert _meetings(server, "made-up").json() == {"code": 124, "message": "Invalid access token."}
     token = _token(server, account).json()["access_token"]
     assert _meetings(server, token).status_code == 200
@@ -132,8 +147,9 @@ def test_per_second_limit(account: zoom_data.ZoomAccount) -> None:
 
 def test_added_meetings_and_kinds(server: RunningServer, account: zoom_data.ZoomAccount) -> None:
     token = _token(server, account).json()["access_token"]
-    late = zoom_data.make_meeting(random.Random(1), date(2024, 3, 4),
-                                  uuid="late==", participants=1)
+    late = zoom_data.make_meeting(
+        random.Random(1), date(2024, 3, 4), uuid="late==", participants=1
+    )
     account.add_meeting(late)
     past = _meetings(server, token).json()["meetings"]
     alone = _meetings(server, token, type="pastOne").json()["meetings"]

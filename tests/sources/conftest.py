@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from environ import CanvasSettings, Secret
-from sandbox import canvas_api
-from sandbox.throttle import ThrottleSettings
+from sandbox import canvas as canvas_api
+from sandbox.canvas import ThrottleSettings
 from sources.canvas import CanvasClient
 
 

@@ -8,10 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from sandbox.canvas_api import CanvasServer
-from sandbox.server import Faults, Request, Response, start_server
-from sandbox.throttle import ThrottleSettings
+from sandbox.canvas import CanvasServer, ThrottleSettings
 from sandbox.university import University
+from sandbox.web import Faults, Request, Response, start_server
 from sources.canvas import CanvasClient
 from vocab import FatalSourceError, ResourceNotFound, RetriableSourceError
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.canvas_api import CanvasServer
-from sandbox.server import Request, Response, start_server
+from sandbox.canvas import CanvasServer
 from sandbox.university import University
+from sandbox.web import Request, Response, start_server
 from sources.canvas import CanvasClient
 from sources.canvas_graphql import Connection, CourseConnectionWalker
 from vocab import FatalSourceError

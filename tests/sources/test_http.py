@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from sandbox.server import Request, Response, start_server
+from sandbox.web import Request, Response, start_server
 from sources import http
 from vocab import DataSourceName, FatalSourceError, ResourceNotFound, RetriableSourceError
 

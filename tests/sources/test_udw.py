@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from environ import UdwSettings
-from sandbox.udw import fill_udw
 from sandbox.university import University
+from sandbox.warehouse import fill_udw
 from sources.udw import UdwClient
 from vocab import RetriableSourceError
 

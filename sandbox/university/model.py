@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from sandbox import course_detail
-from sandbox.records import STUDENT, CourseDetails, EnrollmentTable, state_codes
+from sandbox.university import details
+from sandbox.university.records import STUDENT, CourseDetails, EnrollmentTable, state_codes
 
 KEPT_STATES = ("active", "invited", "completed", "inactive")
-LTI_TOOL_IDS = (course_detail.ZOOM_TOOL_ID, course_detail.BLUEJEANS_TOOL_ID)
+LTI_TOOL_IDS = (details.ZOOM_TOOL_ID, details.BLUEJEANS_TOOL_ID)
 # Canvas counts a student unless the enrollment is rejected, deleted or inactive.
 _COUNTED_STATES = ("active", "invited", "completed")
 
@@ -58,11 +58,9 @@ class University:
             if account["parent_account_id"] is not None:
                 self._children.setdefault(account["parent_account_id"], []).append(account["id"])
         self._students = self._count_students()
-        self.tabs = CourseDetails(self.course_ids, functools.partial(course_detail.tabs, self))
-        self.activity = CourseDetails(
-            self.course_ids, functools.partial(course_detail.activity, self))
-        self.audit = CourseDetails(
-            self.course_ids, functools.partial(course_detail.audit_events, self))
+        self.tabs = CourseDetails(self.course_ids, functools.partial(details.tabs, self))
+        self.activity = CourseDetails(self.course_ids, functools.partial(details.activity, self))
+        self.audit = CourseDetails(self.course_ids, functools.partial(details.audit_events, self))
 
     @property
     def warehouse_date(self) -> datetime:
@@ -116,17 +114,24 @@ class University:
     # ----- truth for tests -----------------------------------------------------------------
 
     def expected_courses(
-        self, term_ids: Iterable[int], keep_without_students: bool = False,
+        self,
+        term_ids: Iterable[int],
+        keep_without_students: bool = False,
         account_id: int = 1,
     ) -> list[dict[str, Any]]:
         """Non-deleted courses of these terms under the account, minus those without students."""
         terms = set(term_ids)
-        return [c for c in self.courses_under(account_id)
-                if c["enrollment_term_id"] in terms and c["workflow_state"] != "deleted"
-                and (keep_without_students or self.total_students(c["id"]) > 0)]
+        return [
+            c
+            for c in self.courses_under(account_id)
+            if c["enrollment_term_id"] in terms
+            and c["workflow_state"] != "deleted"
+            and (keep_without_students or self.total_students(c["id"]) > 0)
+        ]
 
-    def expected_course_ids(self, term_ids: Iterable[int],
-                            keep_without_students: bool = False) -> list[int]:
+    def expected_course_ids(
+        self, term_ids: Iterable[int], keep_without_students: bool = False
+    ) -> list[int]:
         return [c["id"] for c in self.expected_courses(term_ids, keep_without_students)]
 
     def expected_sections(self, course_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -134,15 +139,19 @@ class University:
         return [s for cid in sorted(set(course_ids)) for s in self.sections_by_course.get(cid, [])]
 
     def expected_enrollments(
-        self, course_ids: Iterable[int] | None = None, states: Iterable[str] = KEPT_STATES,
+        self,
+        course_ids: Iterable[int] | None = None,
+        states: Iterable[str] = KEPT_STATES,
         types: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Enrollment rows (id, course_id, course_section_id, user_id, type, enrollment_state)."""
         chosen = self.course_ids if course_ids is None else course_ids
         rows: list[dict[str, Any]] = []
         for course_id in sorted(set(chosen)):
-            rows.extend(self.enrollments.row(int(i))
-                        for i in self.enrollments.select(course_id, tuple(states), types))
+            rows.extend(
+                self.enrollments.row(int(i))
+                for i in self.enrollments.select(course_id, tuple(states), types)
+            )
         return rows
 
     def expected_accounts(self, course_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -152,8 +161,12 @@ class University:
 
     def expected_usage(self, course_ids: Iterable[int]) -> list[dict[str, Any]]:
         """Daily activity rows (course_id, date, views, participations) of available courses."""
-        return [{"course_id": cid, **day} for cid in sorted(set(course_ids))
-                if self.course_states.get(cid) == "available" for day in self.activity[cid]]
+        return [
+            {"course_id": cid, **day}
+            for cid in sorted(set(course_ids))
+            if self.course_states.get(cid) == "available"
+            for day in self.activity[cid]
+        ]
 
     def published_at(self, course_id: int, which: str = "first") -> str | None:
         """Timestamp of the first (or "last") ``published`` audit event, or None."""
@@ -162,14 +175,20 @@ class University:
             return None
         return min(stamps) if which == "first" else max(stamps)
 
-    def expected_published_at(self, course_ids: Iterable[int],
-                              which: str = "first") -> dict[int, str | None]:
+    def expected_published_at(
+        self, course_ids: Iterable[int], which: str = "first"
+    ) -> dict[int, str | None]:
         """Published timestamps of the available courses among ``course_ids``."""
-        return {cid: self.published_at(cid, which) for cid in sorted(set(course_ids))
-                if self.course_states.get(cid) == "available"}
+        return {
+            cid: self.published_at(cid, which)
+            for cid in sorted(set(course_ids))
+            if self.course_states.get(cid) == "available"
+        }
 
     def expected_lti_placements(
-        self, term_ids: Iterable[int], add_course_ids: Iterable[int] = (),
+        self,
+        term_ids: Iterable[int],
+        add_course_ids: Iterable[int] = (),
         tool_ids: Iterable[int] = LTI_TOOL_IDS,
     ) -> set[tuple[int, int]]:
         """(course_id, tool_id) of visible known-tool tabs in published courses of the terms.
@@ -178,13 +197,24 @@ class University:
         Added course ids count unless deleted, unknown or access-restricted.
         """
         terms = set(term_ids)
-        chosen = {c["id"] for c in self.courses_under(self.root_account_id)
-                  if c["enrollment_term_id"] in terms
-                  and c["workflow_state"] in ("available", "completed")}
-        chosen |= {cid for cid in add_course_ids if self.has_course(cid)
-                   and cid not in self.restricted_course_ids}
+        chosen = {
+            c["id"]
+            for c in self.courses_under(self.root_account_id)
+            if c["enrollment_term_id"] in terms
+            and c["workflow_state"] in ("available", "completed")
+        }
+        chosen |= {
+            cid
+            for cid in add_course_ids
+            if self.has_course(cid) and cid not in self.restricted_course_ids
+        }
         tools = set(tool_ids)
         prefix = "context_external_tool_"
-        return {(cid, int(tab["id"][len(prefix):])) for cid in chosen for tab in self.tabs[cid]
-                if tab["id"].startswith(prefix) and int(tab["id"][len(prefix):]) in tools
-                and not tab.get("hidden")}
+        return {
+            (cid, int(tab["id"][len(prefix) :]))
+            for cid in chosen
+            for tab in self.tabs[cid]
+            if tab["id"].startswith(prefix)
+            and int(tab["id"][len(prefix) :]) in tools
+            and not tab.get("hidden")
+        }

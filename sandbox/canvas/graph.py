@@ -1,4 +1,8 @@
-"""Canvas GraphQL (``POST /api/graphql``): a course/section/enrollment subset on graphql-core."""
+"""Canvas GraphQL (``POST /api/graphql``): a course/section/enrollment subset on graphql-core.
+
+Everything GraphQL happens behind ``CanvasGraph.answer``: decoding the body, parsing and
+validating the query (where query limits belong), executing it, counting the records.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,8 @@ from graphql import (
     validate,
 )
 
-from sandbox.naming import user_names
-from sandbox.server import Request, Response
-from sandbox.university import University
+from sandbox.university.model import University
+from sandbox.university.naming import user_names
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +109,8 @@ def _rest_id(value: str) -> int | None:
     return int(number) if kind == "Course" and number.isdigit() else None
 
 
-class CanvasGraphQL:
-    """Resolvers over the university; ``handle`` serves one POST."""
+class CanvasGraph:
+    """Resolvers over the university; ``answer`` serves one POST body."""
 
     def __init__(self, university: University, max_page_size: int = 100) -> None:
         self.uni = university
@@ -127,27 +130,33 @@ class CanvasGraphQL:
             return None, [err]
         return document, validate(self.schema, document)
 
-    def handle(self, request: Request, base: str) -> tuple[Response, int]:
+    def answer(self, body: bytes) -> tuple[int, dict[str, Any], int]:
+        """The HTTP status, the JSON payload and the number of records for one request body."""
         try:
-            body = request.json() or {}
-            variables = body.get("variables") or {}
+            request = (json.loads(body) if body else None) or {}
+            variables = request.get("variables") or {}
             if isinstance(variables, str):
                 variables = json.loads(variables)
         except (ValueError, AttributeError):
-            return Response(400, {"errors": [{"message": "Invalid JSON in request body"}]}), 0
-        query = body.get("query")
+            return 400, {"errors": [{"message": "Invalid JSON in request body"}]}, 0
+        query = request.get("query")
         if not isinstance(query, str) or not query.strip():
-            return Response(200, {"errors": [{"message": "No query string was present"}]}), 0
+            return 200, {"errors": [{"message": "No query string was present"}]}, 0
         document, errors = self._prepare(query)
         if document is None or errors:
-            return Response(200, {"errors": [e.formatted for e in errors]}), 0
+            return 200, {"errors": [e.formatted for e in errors]}, 0
         context = {"items": 0}
-        result = execute_sync(self.schema, document, variable_values=variables,
-                              operation_name=body.get("operationName"), context_value=context)
+        result = execute_sync(
+            self.schema,
+            document,
+            variable_values=variables,
+            operation_name=request.get("operationName"),
+            context_value=context,
+        )
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]
-        return Response(200, payload), context["items"]
+        return 200, payload, context["items"]
 
     # ----- resolvers ---------------------------------------------------------------------
 
@@ -160,14 +169,23 @@ class CanvasGraphQL:
 
     def _course_node(self, course_id: int) -> dict[str, Any]:
         course = self.uni.course_by_id[course_id]
-        return {"id": _global_id("Course", course_id), "_id": str(course_id),
-                "name": course["name"], "courseCode": course["course_code"],
-                "sisId": course["sis_course_id"], "state": self.uni.course_states[course_id]}
+        return {
+            "id": _global_id("Course", course_id),
+            "_id": str(course_id),
+            "name": course["name"],
+            "courseCode": course["course_code"],
+            "sisId": course["sis_course_id"],
+            "state": self.uni.course_states[course_id],
+        }
 
     def _section_node(self, section_id: int) -> dict[str, Any]:
         section = self.uni.section_by_id[section_id]
-        return {"id": _global_id("Section", section_id), "_id": str(section_id),
-                "name": section["name"], "sisId": section["sis_section_id"]}
+        return {
+            "id": _global_id("Section", section_id),
+            "_id": str(section_id),
+            "name": section["name"],
+            "sisId": section["sis_section_id"],
+        }
 
     def _window(self, total: int, first: int | None, after: str | None) -> tuple[int, int]:
         if first is not None and first < 0:
@@ -176,29 +194,42 @@ class CanvasGraphQL:
         size = self.max_page_size if first is None else min(first, self.max_page_size)
         return start, min(start + size, total)
 
-    def _connection(self, nodes: list[dict[str, Any]], start: int, total: int,
-                    info: GraphQLResolveInfo) -> dict[str, Any]:
+    def _connection(
+        self, nodes: list[dict[str, Any]], start: int, total: int, info: GraphQLResolveInfo
+    ) -> dict[str, Any]:
         info.context["items"] += len(nodes)
         cursors = [_cursor(start + offset + 1) for offset in range(len(nodes))]
         return {
             "nodes": nodes,
             "edges": [{"node": n, "cursor": c} for n, c in zip(nodes, cursors, strict=True)],
-            "pageInfo": {"startCursor": cursors[0] if cursors else None,
-                         "endCursor": cursors[-1] if cursors else None,
-                         "hasNextPage": start + len(nodes) < total,
-                         "hasPreviousPage": start > 0},
+            "pageInfo": {
+                "startCursor": cursors[0] if cursors else None,
+                "endCursor": cursors[-1] if cursors else None,
+                "hasNextPage": start + len(nodes) < total,
+                "hasPreviousPage": start > 0,
+            },
         }
 
-    def _sections(self, course: dict[str, Any], info: GraphQLResolveInfo,
-                  first: int | None = None, after: str | None = None) -> dict[str, Any]:
+    def _sections(
+        self,
+        course: dict[str, Any],
+        info: GraphQLResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> dict[str, Any]:
         sections = self.uni.sections_by_course.get(int(course["_id"]), [])
         start, stop = self._window(len(sections), first, after)
         nodes = [self._section_node(s["id"]) for s in sections[start:stop]]
         return self._connection(nodes, start, len(sections), info)
 
-    def _enrollments(self, course: dict[str, Any], info: GraphQLResolveInfo,
-                     first: int | None = None, after: str | None = None,
-                     filter: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _enrollments(
+        self,
+        course: dict[str, Any],
+        info: GraphQLResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        filter: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         table = self.uni.enrollments
         states = (filter or {}).get("states") or _LISTED_STATES
         rows = table.select(int(course["_id"]), states, (filter or {}).get("types") or None)
@@ -210,15 +241,23 @@ class CanvasGraphQL:
         row = self.uni.enrollments.row(index)
         associated = row["associated_user_id"]
         return {
-            "id": _global_id("Enrollment", row["id"]), "_id": str(row["id"]),
-            "state": row["enrollment_state"], "type": row["type"],
+            "id": _global_id("Enrollment", row["id"]),
+            "_id": str(row["id"]),
+            "state": row["enrollment_state"],
+            "type": row["type"],
             "user": _user_node(row["user_id"]),
             "associatedUser": _user_node(associated) if associated else None,
-            "section": self._section_node(row["course_section_id"]), "course": course,
+            "section": self._section_node(row["course_section_id"]),
+            "course": course,
         }
 
 
 def _user_node(user_id: int) -> dict[str, Any]:
     names = user_names(user_id)
-    return {"id": _global_id("User", user_id), "_id": str(user_id), "name": names["name"],
-            "sortableName": names["sortable_name"], "shortName": names["short_name"]}
+    return {
+        "id": _global_id("User", user_id),
+        "_id": str(user_id),
+        "name": names["name"],
+        "sortableName": names["sortable_name"],
+        "shortName": names["short_name"],
+    }

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import secrets
 import threading
 from collections.abc import Collection, Iterable
@@ -32,13 +31,22 @@ from typing import Any
 
 from lxml import etree
 
-from sandbox.kaltura_media import MediaEntry
-from sandbox.server import Faults, Request, Response, RunningServer, start_server
+from sandbox.kaltura.media import MediaEntry
+from sandbox.web import (
+    Emulator,
+    Faults,
+    Request,
+    Response,
+    Route,
+    Routes,
+    RunningServer,
+    start_server,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 500
-_ROUTE = re.compile(r"^/api_v3/service/(?P<service>\w+)/action/(?P<action>\w+)$")
+routes = Routes()
 
 
 class KalturaApiError(Exception):
@@ -76,8 +84,10 @@ class MediaLibrary:
         low = int(criteria.get("createdAtGreaterThanOrEqual") or 0)
         high = int(criteria.get("createdAtLessThanOrEqual") or 2**62)
         found = [
-            entry for entry in self.entries()
-            if low <= entry.created_at <= high and entry.id not in excluded
+            entry
+            for entry in self.entries()
+            if low <= entry.created_at <= high
+            and entry.id not in excluded
             and (not names or in_categories(entry.categories, names))
         ]
         order = criteria.get("orderBy") or "-createdAt"
@@ -93,7 +103,8 @@ def in_categories(categories: Iterable[str], names: Iterable[str]) -> bool:
     wanted = tuple(names)
     return any(
         category == name or category.startswith(name + ">")
-        for category in categories for name in wanted
+        for category in categories
+        for name in wanted
     )
 
 
@@ -106,59 +117,74 @@ def _tiebreak(entry: MediaEntry) -> str:
     return hashlib.md5(entry.id.encode(), usedforsecurity=False).hexdigest()
 
 
-class KalturaEmulator:
+class KalturaEmulator(Emulator):
     """The HTTP app; the list-call faults are described in the module docstring."""
 
-    def __init__(self, library: MediaLibrary, faults: Faults | None, *, partner_id: int,
-                 admin_secret: str, max_matches: int = 10_000,
-                 fail_on_list_call: int | None = None, short_list_calls: Collection[int] = (),
-                 cut_list_calls: Collection[int] = ()) -> None:
-        self.library, self.faults = library, faults
-        self.partner_id, self.admin_secret = str(partner_id), admin_secret
-        self.max_matches, self.fail_on_list_call = max_matches, fail_on_list_call
-        self.short_list_calls, self.cut_list_calls = set(short_list_calls), set(cut_list_calls)
+    routes = routes
+
+    def __init__(
+        self,
+        library: MediaLibrary,
+        faults: Faults | None,
+        *,
+        partner_id: int,
+        admin_secret: str,
+        max_matches: int = 10_000,
+        fail_on_list_call: int | None = None,
+        short_list_calls: Collection[int] = (),
+        cut_list_calls: Collection[int] = (),
+    ) -> None:
+        super().__init__(faults)
+        self.library = library
+        self.partner_id = str(partner_id)
+        self.admin_secret = admin_secret
+        self.max_matches = max_matches
+        self.fail_on_list_call = fail_on_list_call
+        self.short_list_calls = set(short_list_calls)
+        self.cut_list_calls = set(cut_list_calls)
         self.list_call_count = 0
         self._sessions: set[str] = set()
         self._lock = threading.Lock()
 
-    def __call__(self, request: Request) -> Response:
+    def answer(self, request: Request, route: Route | None, params: dict[str, Any]) -> Response:
         injected = self.faults.apply(request) if self.faults else None
         if injected is not None:
             return _as_kaltura_fault(injected)
-        route = _ROUTE.match(request.path)
-        if request.method != "POST" or route is None:
-            return Response(404, "<html><body>404 Not Found</body></html>",
-                            {"Content-Type": "text/html"})
-        params = request.json() or {}
         try:
-            result = self._dispatch(route.group("service"), route.group("action"), params)
+            return self.dispatch(request, route, params)
         except KalturaApiError as err:
-            result = _error_node(err)
-        return result if isinstance(result, Response) else _xml(result)
+            return _xml(_error_node(err))
 
-    def _dispatch(self, service: str, action: str, params: dict[str, Any],
-                  ) -> etree._Element | Response:
-        if (service, action) == ("session", "start"):
-            return self._start_session(params)
+    def not_found(self, request: Request) -> Response:
+        return Response(
+            404, "<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"}
+        )
+
+    def _session_params(self, request: Request) -> dict[str, Any]:
+        """The call's parameters, once its ``ks`` is known to be a session this server started."""
+        params = request.json() or {}
         if params.get("ks") not in self._sessions:
-            raise KalturaApiError("INVALID_KS", "Invalid KS \"\" Error: -1,INVALID_STR")
-        if (service, action) == ("media", "list"):
-            return self._list_media(params)
-        raise KalturaApiError("SERVICE_DOES_NOT_EXISTS", f"Service [{service}] does not exist")
+            raise KalturaApiError("INVALID_KS", 'Invalid KS "" Error: -1,INVALID_STR')
+        return params
 
-    def _start_session(self, params: dict[str, Any]) -> etree._Element:
+    @routes.post("/api_v3/service/session/action/start")
+    def _start_session(self, request: Request) -> Response:
+        params = request.json() or {}
         if params.get("partnerId") != self.partner_id or params.get("secret") != self.admin_secret:
             raise KalturaApiError(
                 "START_SESSION_ERROR",
-                f"Error while starting session for partner [{params.get('partnerId')}]")
+                f"Error while starting session for partner [{params.get('partnerId')}]",
+            )
         ks = secrets.token_urlsafe(32)
         with self._lock:
             self._sessions.add(ks)
         node = etree.Element("result")
         node.text = ks
-        return node
+        return _xml(node)
 
-    def _list_media(self, params: dict[str, Any]) -> etree._Element | Response:
+    @routes.post("/api_v3/service/media/action/list")
+    def _list_media(self, request: Request) -> Response:
+        params = self._session_params(request)
         criteria = params.get("filter") or {}
         pager = params.get("pager") or {}
         size = min(int(pager.get("pageSize") or 30), MAX_PAGE_SIZE)
@@ -170,15 +196,24 @@ class KalturaEmulator:
         if call_number == self.fail_on_list_call:
             raise KalturaApiError("INTERNAL_SERVERERROR", "Internal server error occurred")
         if index * size > self.max_matches:
-            raise KalturaApiError("QUERY_EXCEEDED_MAX_MATCHES_ALLOWED",
-                                  "Unable to generate list. max matches value was reached")
+            raise KalturaApiError(
+                "QUERY_EXCEEDED_MAX_MATCHES_ALLOWED",
+                "Unable to generate list. max matches value was reached",
+            )
         found = self.library.search(criteria)
-        page = found[(index - 1) * size:index * size]
+        page = found[(index - 1) * size : index * size]
         if call_number in self.short_list_calls:
-            return _list_node(page[:len(page) // 2], len(found))
+            return _xml(_list_node(page[: len(page) // 2], len(found)))
         if call_number in self.cut_list_calls:
             return _cut_after_items(_list_node(page, len(found)), len(page) // 2)
-        return _list_node(page, len(found))
+        reply = _xml(_list_node(page, len(found)))
+        reply.items = len(page)
+        return reply
+
+    @routes.post("/api_v3/service/{service}/action/{action}")
+    def _unknown_action(self, request: Request, service: str, action: str) -> Response:
+        self._session_params(request)
+        raise KalturaApiError("SERVICE_DOES_NOT_EXISTS", f"Service [{service}] does not exist")
 
 
 def _list_node(entries: list[MediaEntry], total: int) -> etree._Element:
@@ -188,9 +223,14 @@ def _list_node(entries: list[MediaEntry], total: int) -> etree._Element:
     for entry in entries:
         item = etree.SubElement(objects, "item")
         fields = {
-            "objectType": "KalturaMediaEntry", "id": entry.id, "name": entry.name,
-            "createdAt": str(entry.created_at), "duration": str(entry.duration),
-            "categories": entry.categories_text, "mediaType": "1", "status": "2",
+            "objectType": "KalturaMediaEntry",
+            "id": entry.id,
+            "name": entry.name,
+            "createdAt": str(entry.created_at),
+            "duration": str(entry.duration),
+            "categories": entry.categories_text,
+            "mediaType": "1",
+            "status": "2",
         }
         for tag, text in fields.items():
             etree.SubElement(item, tag).text = text
@@ -230,18 +270,34 @@ def _as_kaltura_fault(injected: Response) -> Response:
     if injected.status >= 500:
         html = f"<html><body><h1>{injected.status} Service Unavailable</h1></body></html>"
         return Response(injected.status, html, {"Content-Type": "text/html"})
-    return Response(200, b"<?xml version=\"1.0\"?><xml><result><objectType>KalturaMe",
-                    {"Content-Type": "text/xml"})
+    return Response(
+        200,
+        b'<?xml version="1.0"?><xml><result><objectType>KalturaMe',
+        {"Content-Type": "text/xml"},
+    )
 
 
-def start(media: Iterable[MediaEntry] | MediaLibrary = (), faults: Faults | None = None, *,
-          partner_id: int = 1038472, admin_secret: str = "sandbox-kaltura-secret",
-          max_matches: int = 10_000, fail_on_list_call: int | None = None,
-          short_list_calls: Collection[int] = (), cut_list_calls: Collection[int] = (),
-          ) -> RunningServer:
+def start(
+    media: Iterable[MediaEntry] | MediaLibrary = (),
+    faults: Faults | None = None,
+    *,
+    partner_id: int = 1038472,
+    admin_secret: str = "sandbox-kaltura-secret",
+    max_matches: int = 10_000,
+    fail_on_list_call: int | None = None,
+    short_list_calls: Collection[int] = (),
+    cut_list_calls: Collection[int] = (),
+) -> RunningServer:
     """Serve a Kaltura emulator on a loopback port; use ``server.url`` as the service URL."""
     library = media if isinstance(media, MediaLibrary) else MediaLibrary(media)
-    app = KalturaEmulator(library, faults, partner_id=partner_id, admin_secret=admin_secret,
-                          max_matches=max_matches, fail_on_list_call=fail_on_list_call,
-                          short_list_calls=short_list_calls, cut_list_calls=cut_list_calls)
+    app = KalturaEmulator(
+        library,
+        faults,
+        partner_id=partner_id,
+        admin_secret=admin_secret,
+        max_matches=max_matches,
+        fail_on_list_call=fail_on_list_call,
+        short_list_calls=short_list_calls,
+        cut_list_calls=cut_list_calls,
+    )
     return start_server(app, "kaltura")

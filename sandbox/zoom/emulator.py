@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox.server import Faults, Request, Response, RunningServer, start_server
-from sandbox.zoom_data import ZoomAccount
+from sandbox.web import Emulator, Faults, Request, Response, Routes, RunningServer, start_server
+from sandbox.zoom.meetings import ZoomAccount
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,10 @@ RATE_LIMITED = {
     "code": 429,
     "message": "You have reached the maximum per-second rate limit for this API. Try again later.",
 }
+routes = Routes()
 
 
-class ZoomEmulator:
+class ZoomEmulator(Emulator):
     """The request handler; keep a reference to inspect counters or revoke tokens in tests.
 
     Args:
@@ -44,6 +45,8 @@ class ZoomEmulator:
         retry_after_s: the ``Retry-After`` value (whole seconds) sent with every 429.
     """
 
+    routes = routes
+
     def __init__(
         self,
         account: ZoomAccount,
@@ -54,8 +57,8 @@ class ZoomEmulator:
         max_per_second: int | None = None,
         retry_after_s: int = 1,
     ) -> None:
+        super().__init__(faults)
         self.account = account
-        self.faults = faults
         self.expires_in = expires_in
         self.throttle_first = throttle_first
         self.max_per_second = max_per_second
@@ -69,14 +72,7 @@ class ZoomEmulator:
         self._recent: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def __call__(self, request: Request) -> Response:
-        fault = self.faults.apply(request) if self.faults else None
-        if fault is not None:
-            return fault
-        if request.method == "POST" and request.path == TOKEN_PATH:
-            return self._issue_token(request)
-        if request.method == "GET" and request.path == MEETINGS_PATH:
-            return self._list_meetings(request)
+    def not_found(self, request: Request) -> Response:
         return Response(404, {"code": 404, "message": "Not found."})
 
     def revoke_tokens(self) -> None:
@@ -86,6 +82,7 @@ class ZoomEmulator:
 
     # --- OAuth ---------------------------------------------------------------------------
 
+    @routes.post(TOKEN_PATH)
     def _issue_token(self, request: Request) -> Response:
         params = {**_form(request), **{k: v[0] for k, v in request.query.items() if v}}
         if params.get("grant_type") != "account_credentials":
@@ -98,12 +95,15 @@ class ZoomEmulator:
         with self._lock:
             self._tokens[token] = time.monotonic() + self.expires_in
             self.tokens_issued += 1
-        return Response(200, {
-            "access_token": token,
-            "token_type": "bearer",
-            "expires_in": self.expires_in,
-            "scope": "dashboard_meetings:read:admin",
-        })
+        return Response(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": self.expires_in,
+                "scope": "dashboard_meetings:read:admin",
+            },
+        )
 
     def _authorize(self, request: Request) -> Response | None:
         scheme, _, token = (request.header("authorization") or "").partition(" ")
@@ -116,6 +116,7 @@ class ZoomEmulator:
 
     # --- Dashboard: list meetings -----------------------------------------------------------
 
+    @routes.get(MEETINGS_PATH)
     def _list_meetings(self, request: Request) -> Response:
         denied = self._authorize(request) or self._throttle()
         if denied is not None:
@@ -127,7 +128,8 @@ class ZoomEmulator:
         offset = self._page_offset(query, request.arg("next_page_token") or "")
         if offset is None:
             return Response(400, BAD_PAGE_TOKEN)
-        return Response(200, self._page(query, offset, page_size))
+        page = self._page(query, offset, page_size)
+        return Response(200, page, items=len(page["meetings"]))
 
     def _throttle(self) -> Response | None:
         now = time.monotonic()
@@ -143,9 +145,12 @@ class ZoomEmulator:
                 return None
             self.throttle_first = max(0, self.throttle_first - 1)
             self.throttled += 1
-        headers = {"Retry-After": str(self.retry_after_s), "X-RateLimit-Category": "Heavy",
-                   "X-RateLimit-Type": "QPS"}
-        return Response(429, RATE_LIMITED, headers)
+        headers = {
+            "Retry-After": str(self.retry_after_s),
+            "X-RateLimit-Category": "Heavy",
+            "X-RateLimit-Type": "QPS",
+        }
+        return Response(429, RATE_LIMITED, headers, throttled=True)
 
     def _page_offset(self, query: tuple[str, str, str], page_token: str) -> int | None:
         if not page_token:
@@ -158,8 +163,10 @@ class ZoomEmulator:
 
     def _page(self, query: tuple[str, str, str], offset: int, page_size: int) -> dict[str, Any]:
         first, last, kind = query
-        meetings = _of_kind(self.account.meetings_between(date.fromisoformat(first),
-                                                          date.fromisoformat(last)), kind)
+        meetings = _of_kind(
+            self.account.meetings_between(date.fromisoformat(first), date.fromisoformat(last)),
+            kind,
+        )
         next_token = ""
         if offset + page_size < len(meetings):
             next_token = secrets.token_urlsafe(24)
@@ -172,13 +179,11 @@ class ZoomEmulator:
             "page_size": page_size,
             "total_records": len(meetings),
             "next_page_token": next_token,
-            "meetings": meetings[offset:offset + page_size],
+            "meetings": meetings[offset : offset + page_size],
         }
 
 
-def start(
-    account: ZoomAccount, faults: Faults | None = None, **opts: Any
-) -> RunningServer:
+def start(account: ZoomAccount, faults: Faults | None = None, **opts: Any) -> RunningServer:
     """Serve ``account`` on a loopback port; ``opts`` go to :class:`ZoomEmulator`."""
     return start_server(ZoomEmulator(account, faults, **opts), "zoom")
 

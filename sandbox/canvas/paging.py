@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from sandbox.server import Request
+from sandbox.web import Request
 
 DEFAULT_PER_PAGE = 10
 
@@ -56,8 +56,12 @@ def per_page(request: Request, maximum: int) -> int:
 
 def page_url(request: Request, base: str, page: str, size: int) -> str:
     """The request's own URL with another page, absolute, without any access_token."""
-    pairs = [(name, value) for name, values in request.query.items()
-             if name not in ("page", "per_page", "access_token") for value in values]
+    pairs = [
+        (name, value)
+        for name, values in request.query.items()
+        if name not in ("page", "per_page", "access_token")
+        for value in values
+    ]
     pairs += [("page", page), ("per_page", str(size))]
     return f"{base}{request.path}?{urlencode(pairs, safe=':')}"
 
@@ -92,7 +96,7 @@ def encode_bookmark(key: int) -> str:
 def decode_bookmark(page: str) -> int:
     if not page.startswith("bookmark:"):
         raise BadPageError(page)
-    text = page[len("bookmark:"):]
+    text = page[len("bookmark:") :]
     try:
         decoded = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         return int(decoded[0])
@@ -100,8 +104,7 @@ def decode_bookmark(page: str) -> int:
         raise BadPageError(page) from err
 
 
-def bookmarked(keys: Sequence[int] | np.ndarray, request: Request, base: str,
-               size: int) -> Window:
+def bookmarked(keys: Sequence[int] | np.ndarray, request: Request, base: str, size: int) -> Window:
     """Bookmark pagination over items with these keys: no last link, opaque page values.
 
     The bookmark names the last key already shown, as Canvas' does, so a page starts right

@@ -48,8 +48,12 @@ def _noise(rng: random.Random, prefix: str, course_id: int) -> str:
     return rng.choice(choices)
 
 
-def _categories(rng: random.Random, prefix: str, course_ids: Sequence[int], min_courses: int,
-                ) -> tuple[list[str], set[tuple[int, bool]]]:
+def _categories(
+    rng: random.Random,
+    prefix: str,
+    course_ids: Sequence[int],
+    min_courses: int,
+) -> tuple[list[str], set[tuple[int, bool]]]:
     categories: list[str] = []
     links: set[tuple[int, bool]] = set()
     how_many = min(len(course_ids), max(min_courses, rng.choice((0, 1, 1, 2))))
@@ -67,32 +71,57 @@ def _categories(rng: random.Random, prefix: str, course_ids: Sequence[int], min_
     return categories, links
 
 
-def make_entry(rng: random.Random, course_ids: Sequence[int], created_at: int,
-               prefix: str = DEFAULT_PREFIX, min_courses: int = 0) -> MediaEntry:
+def make_entry(
+    rng: random.Random,
+    course_ids: Sequence[int],
+    created_at: int,
+    prefix: str = DEFAULT_PREFIX,
+    min_courses: int = 0,
+) -> MediaEntry:
     """One random entry created at epoch second ``created_at``."""
     categories, links = _categories(rng, prefix, course_ids, min_courses)
     name = f"{rng.choice(_NAMES)} {rng.randrange(1, 40)}"
-    return MediaEntry(entry_id(rng), name, created_at, rng.randrange(5, 7200),
-                      tuple(categories), frozenset(links))
+    return MediaEntry(
+        entry_id(rng),
+        name,
+        created_at,
+        rng.randrange(5, 7200),
+        tuple(categories),
+        frozenset(links),
+    )
 
 
-def generate_media(course_ids: Sequence[int], *, start: datetime, end: datetime,
-                   count: int = 300, seed: int = 3, prefix: str = DEFAULT_PREFIX,
-                   ) -> list[MediaEntry]:
+def generate_media(
+    course_ids: Sequence[int],
+    *,
+    start: datetime,
+    end: datetime,
+    count: int = 300,
+    seed: int = 3,
+    prefix: str = DEFAULT_PREFIX,
+) -> list[MediaEntry]:
     """``count`` entries with creation times spread over [start, end), unique ids."""
     rng = random.Random(seed)
     first, last = _epoch(start), _epoch(end)
-    entries = [make_entry(rng, course_ids, rng.randrange(first, last), prefix)
-               for _ in range(count)]
+    entries = [
+        make_entry(rng, course_ids, rng.randrange(first, last), prefix) for _ in range(count)
+    ]
     return _unique(entries)
 
 
-def same_second_media(course_ids: Sequence[int], at: datetime, count: int, *, seed: int = 4,
-                      prefix: str = DEFAULT_PREFIX) -> list[MediaEntry]:
+def same_second_media(
+    course_ids: Sequence[int],
+    at: datetime,
+    count: int,
+    *,
+    seed: int = 4,
+    prefix: str = DEFAULT_PREFIX,
+) -> list[MediaEntry]:
     """``count`` entries all created in the same second (a bulk upload), each in a course."""
     rng = random.Random(seed)
-    return _unique([make_entry(rng, course_ids, _epoch(at), prefix, min_courses=1)
-                    for _ in range(count)])
+    return _unique(
+        [make_entry(rng, course_ids, _epoch(at), prefix, min_courses=1) for _ in range(count)]
+    )
 
 
 def _unique(entries: list[MediaEntry]) -> list[MediaEntry]:

@@ -17,8 +17,13 @@ ENROLLMENT_TYPES = (
     "TeacherEnrollment",
 )
 ENROLLMENT_STATES = ("active", "invited", "completed", "inactive", "deleted", "rejected")
-ROLE_IDS = {"StudentEnrollment": 3, "TeacherEnrollment": 4, "TaEnrollment": 5,
-            "DesignerEnrollment": 6, "ObserverEnrollment": 7}
+ROLE_IDS = {
+    "StudentEnrollment": 3,
+    "TeacherEnrollment": 4,
+    "TaEnrollment": 5,
+    "DesignerEnrollment": 6,
+    "ObserverEnrollment": 7,
+}
 STUDENT = ENROLLMENT_TYPES.index("StudentEnrollment")
 
 
@@ -37,8 +42,9 @@ class EnrollmentTable(Sequence[dict[str, Any]]):
     """
 
     def __init__(self, columns: Mapping[str, np.ndarray]) -> None:
-        order = np.lexsort((columns["id"], columns["user_id"], columns["type"],
-                            columns["course_id"]))
+        order = np.lexsort(
+            (columns["id"], columns["user_id"], columns["type"], columns["course_id"])
+        )
         self.id = columns["id"][order]
         self.course_id = columns["course_id"][order]
         self.section_id = columns["section_id"][order]
@@ -47,8 +53,9 @@ class EnrollmentTable(Sequence[dict[str, Any]]):
         self.state = columns["state"][order]
         self.associated_user_id = columns["associated_user_id"][order]
         courses, starts, counts = np.unique(self.course_id, return_index=True, return_counts=True)
-        self._ranges = {int(c): (int(s), int(s + n))
-                        for c, s, n in zip(courses, starts, counts, strict=True)}
+        self._ranges = {
+            int(c): (int(s), int(s + n)) for c, s, n in zip(courses, starts, counts, strict=True)
+        }
 
     def __len__(self) -> int:
         return len(self.id)
@@ -92,7 +99,9 @@ class EnrollmentTable(Sequence[dict[str, Any]]):
         return self._ranges.get(course_id, (0, 0))
 
     def select(
-        self, course_id: int, states: Iterable[str] | None = None,
+        self,
+        course_id: int,
+        states: Iterable[str] | None = None,
         types: Iterable[str] | None = None,
     ) -> np.ndarray:
         """Row indices of one course's enrollments in list order, filtered by state and type."""
@@ -112,7 +121,9 @@ class CourseDetails(Mapping[int, list[dict[str, Any]]]):
     """A read-only map course id -> list of dicts, built on first use, kept in a bounded cache."""
 
     def __init__(
-        self, course_ids: Iterable[int], build: Callable[[int], list[dict[str, Any]]],
+        self,
+        course_ids: Iterable[int],
+        build: Callable[[int], list[dict[str, Any]]],
         cache_size: int = 4096,
     ) -> None:
         self._ids = frozenset(course_ids)

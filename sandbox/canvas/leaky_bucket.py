@@ -1,13 +1,11 @@
-"""Canvas-style request throttling (a leaky bucket per token) and per-endpoint request counts."""
+"""Canvas-style request throttling: a leaky bucket per token, with Canvas' documented numbers."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,9 @@ class ThrottleSettings:
 class LeakyBucket:
     """One token's bucket. Thread-safe; the clock is injectable for tests."""
 
-    def __init__(self, settings: ThrottleSettings,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, settings: ThrottleSettings, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
         self._clock = clock
         self._level = 0.0
@@ -85,8 +84,9 @@ class LeakyBucket:
 class Throttle:
     """Buckets by token."""
 
-    def __init__(self, settings: ThrottleSettings,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, settings: ThrottleSettings, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
         self._clock = clock
         self._buckets: dict[str, LeakyBucket] = {}
@@ -97,53 +97,3 @@ class Throttle:
             if token not in self._buckets:
                 self._buckets[token] = LeakyBucket(self.settings, self._clock)
             return self._buckets[token]
-
-
-@dataclass
-class RequestStats:
-    """Requests, throttled responses, statuses and in-flight peaks, by endpoint name."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    throttled: Counter[str] = field(default_factory=Counter)
-    statuses: Counter[int] = field(default_factory=Counter)
-    items: Counter[str] = field(default_factory=Counter)
-    in_flight: int = 0
-    max_in_flight: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def begin(self, endpoint: str) -> None:
-        with self._lock:
-            self.requests[endpoint] += 1
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-
-    def end(self, endpoint: str, status: int, *, throttled: bool = False, items: int = 0) -> None:
-        with self._lock:
-            self.in_flight -= 1
-            self.statuses[status] += 1
-            self.items[endpoint] += items
-            if throttled:
-                self.throttled[endpoint] += 1
-
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests.values())
-
-    @property
-    def total_throttled(self) -> int:
-        return sum(self.throttled.values())
-
-    def snapshot(self) -> dict[str, Any]:
-        """A plain-dict copy, safe to print or compare while the server keeps running."""
-        with self._lock:
-            return {"requests": dict(self.requests), "throttled": dict(self.throttled),
-                    "statuses": dict(self.statuses), "items": dict(self.items),
-                    "total_requests": sum(self.requests.values()),
-                    "total_throttled": sum(self.throttled.values()),
-                    "max_in_flight": self.max_in_flight}
-
-    def reset(self) -> None:
-        with self._lock:
-            for counter in (self.requests, self.throttled, self.statuses, self.items):
-                counter.clear()
-            self.max_in_flight = self.in_flight

@@ -5,15 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.canvas_paging import flag_arg, list_arg
-from sandbox.server import Request
-from sandbox.university import University
+from sandbox.canvas.paging import flag_arg, list_arg
+from sandbox.university.model import University
+from sandbox.web import Request
 
 _STATES = ("created", "claimed", "available", "completed", "deleted")
-_TYPES = {"teacher": "TeacherEnrollment", "student": "StudentEnrollment", "ta": "TaEnrollment",
-          "observer": "ObserverEnrollment", "designer": "DesignerEnrollment"}
-_TERM_FIELDS = ("id", "name", "start_at", "end_at", "created_at", "workflow_state",
-                "grading_period_group_id")
+_TYPES = {
+    "teacher": "TeacherEnrollment",
+    "student": "StudentEnrollment",
+    "ta": "TaEnrollment",
+    "observer": "ObserverEnrollment",
+    "designer": "DesignerEnrollment",
+}
+_TERM_FIELDS = (
+    "id",
+    "name",
+    "start_at",
+    "end_at",
+    "created_at",
+    "workflow_state",
+    "grading_period_group_id",
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +52,14 @@ class CourseQuery:
         )
 
     def key(self) -> tuple:
-        return (self.account_id, self.term_id, self.published, self.states,
-                self.with_enrollments, self.enrollment_types)
+        return (
+            self.account_id,
+            self.term_id,
+            self.published,
+            self.states,
+            self.with_enrollments,
+            self.enrollment_types,
+        )
 
     def course_ids(self, uni: University) -> list[int]:
         return [c["id"] for c in uni.courses_under(self.account_id) if self._keeps(uni, c)]

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from sandbox import naming
-from sandbox.enrollment_gen import EnrollmentBuilder
-from sandbox.records import EnrollmentTable
-from sandbox.university import University
+from sandbox.university import naming
+from sandbox.university.enrollments import EnrollmentBuilder
+from sandbox.university.model import University
+from sandbox.university.records import EnrollmentTable
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,9 @@ class SizeSpec:
 SIZES = {
     "tiny": SizeSpec(courses=30, colleges=2, departments=2, mean_students=8.0, users=300),
     "demo": SizeSpec(courses=300, colleges=4, departments=3, mean_students=30.0, users=4_000),
-    "large": SizeSpec(courses=10_000, colleges=12, departments=6, mean_students=52.0,
-                      users=120_000),
+    "large": SizeSpec(
+        courses=10_000, colleges=12, departments=6, mean_students=52.0, users=120_000
+    ),
 }
 
 # The first courses are pinned so every size (and every seed) has each edge case.
@@ -56,11 +57,15 @@ _PINNED: dict[int, dict] = {
 }
 _TERM_WEIGHTS = ((FALL_TERM, 0.55), (WINTER_TERM, 0.35), (DEFAULT_TERM, 0.10))
 _STATE_WEIGHTS = {
-    FALL_TERM: (("available", 0.75), ("claimed", 0.06), ("created", 0.04), ("completed", 0.10),
-                ("deleted", 0.05)),
+    FALL_TERM: (
+        ("available", 0.75),
+        ("claimed", 0.06),
+        ("created", 0.04),
+        ("completed", 0.10),
+        ("deleted", 0.05),
+    ),
     WINTER_TERM: (("available", 0.40), ("claimed", 0.35), ("created", 0.20), ("deleted", 0.05)),
-    DEFAULT_TERM: (("available", 0.40), ("completed", 0.40), ("claimed", 0.15),
-                   ("deleted", 0.05)),
+    DEFAULT_TERM: (("available", 0.40), ("completed", 0.40), ("claimed", 0.15), ("deleted", 0.05)),
 }
 _CREATED_WINDOW = {
     FALL_TERM: (datetime(2026, 4, 1, tzinfo=UTC), 140),
@@ -83,10 +88,16 @@ def build_university(size: str = "tiny", seed: int = 7) -> University:
     restricted = rng.sample(candidates, min(len(candidates), max(2, spec.courses // 100)))
     logger.debug("sandbox university %s: %d courses", size, len(builder.courses))
     return University(
-        size=size, seed=seed, now=NOW, accounts=accounts, terms=_terms(),
-        courses=builder.courses, sections=builder.sections,
+        size=size,
+        seed=seed,
+        now=NOW,
+        accounts=accounts,
+        terms=_terms(),
+        courses=builder.courses,
+        sections=builder.sections,
         enrollments=EnrollmentTable(builder.enrollments.columns()),
-        course_states=builder.states, restricted_course_ids=frozenset(restricted),
+        course_states=builder.states,
+        restricted_course_ids=frozenset(restricted),
         showcase_course_id=COURSE_ID_BASE + 1,
     )
 
@@ -96,19 +107,37 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _terms() -> list[dict]:
-    def term(term_id: int, name: str, sis: str | None, start: datetime | None,
-             end: datetime | None) -> dict:
-        return {"id": term_id, "name": name, "sis_term_id": sis, "sis_import_id": None,
-                "start_at": _iso(start), "end_at": _iso(end),
-                "created_at": "2024-06-01T12:00:00Z", "workflow_state": "active",
-                "grading_period_group_id": None}
+    def term(
+        term_id: int, name: str, sis: str | None, start: datetime | None, end: datetime | None
+    ) -> dict:
+        return {
+            "id": term_id,
+            "name": name,
+            "sis_term_id": sis,
+            "sis_import_id": None,
+            "start_at": _iso(start),
+            "end_at": _iso(end),
+            "created_at": "2024-06-01T12:00:00Z",
+            "workflow_state": "active",
+            "grading_period_group_id": None,
+        }
 
     return [
         term(DEFAULT_TERM, "Default Term", None, None, None),
-        term(FALL_TERM, "Fall 2026", "2310", datetime(2026, 8, 25, 4, tzinfo=UTC),
-             datetime(2026, 12, 23, 5, tzinfo=UTC)),
-        term(WINTER_TERM, "Winter 2027", "2320", datetime(2027, 1, 6, 5, tzinfo=UTC),
-             datetime(2027, 5, 1, 4, tzinfo=UTC)),
+        term(
+            FALL_TERM,
+            "Fall 2026",
+            "2310",
+            datetime(2026, 8, 25, 4, tzinfo=UTC),
+            datetime(2026, 12, 23, 5, tzinfo=UTC),
+        ),
+        term(
+            WINTER_TERM,
+            "Winter 2027",
+            "2320",
+            datetime(2027, 1, 6, 5, tzinfo=UTC),
+            datetime(2027, 5, 1, 4, tzinfo=UTC),
+        ),
     ]
 
 
@@ -118,22 +147,30 @@ def _accounts(spec: SizeSpec, rng: random.Random) -> list[dict]:
     for name in colleges:
         sis = f"COLL-{len(accounts):03d}" if rng.random() < 0.8 else None
         accounts.append(_account(len(accounts) + 1, name, ROOT_ACCOUNT_ID, sis, rng))
-    for college in accounts[1:1 + len(colleges)]:
+    for college in accounts[1 : 1 + len(colleges)]:
         for dept in naming.pick_departments(spec.departments, rng):
             sis = f"DEPT-{len(accounts):04d}" if rng.random() < 0.8 else None
             accounts.append(_account(len(accounts) + 1, dept, college["id"], sis, rng))
     return accounts
 
 
-def _account(account_id: int, name: str, parent: int | None, sis: str | None,
-             rng: random.Random) -> dict:
+def _account(
+    account_id: int, name: str, parent: int | None, sis: str | None, rng: random.Random
+) -> dict:
     return {
-        "id": account_id, "name": name, "uuid": f"{rng.getrandbits(160):040x}",
-        "parent_account_id": parent, "root_account_id": None if parent is None else 1,
-        "workflow_state": "active", "default_time_zone": "America/Detroit",
-        "default_storage_quota_mb": 500, "default_user_storage_quota_mb": 50,
-        "default_group_storage_quota_mb": 50, "sis_account_id": sis,
-        "integration_id": None, "sis_import_id": None,
+        "id": account_id,
+        "name": name,
+        "uuid": f"{rng.getrandbits(160):040x}",
+        "parent_account_id": parent,
+        "root_account_id": None if parent is None else 1,
+        "workflow_state": "active",
+        "default_time_zone": "America/Detroit",
+        "default_storage_quota_mb": 500,
+        "default_user_storage_quota_mb": 50,
+        "default_group_storage_quota_mb": 50,
+        "sis_account_id": sis,
+        "integration_id": None,
+        "sis_import_id": None,
         "lti_guid": f"{rng.getrandbits(96):024x}:canvas-lms",
     }
 
@@ -141,8 +178,9 @@ def _account(account_id: int, name: str, parent: int | None, sis: str | None,
 class _CourseBuilder:
     """Appends one course at a time with its sections and enrollments."""
 
-    def __init__(self, spec: SizeSpec, rng: random.Random, nprng: np.random.Generator,
-                 accounts: list[dict]) -> None:
+    def __init__(
+        self, spec: SizeSpec, rng: random.Random, nprng: np.random.Generator, accounts: list[dict]
+    ) -> None:
         self.spec, self.rng = spec, rng
         self.courses: list[dict] = []
         self.sections: list[dict] = []
@@ -168,8 +206,9 @@ class _CourseBuilder:
             students, zero = self._student_count()
         xlist = self._xlist_origin(pinned, course, term)
         sections = self._sections(course, students, xlist, showcase="showcase" in pinned)
-        self.enrollments.add_course(course["id"], state, sections, students, zero,
-                                    showcase="showcase" in pinned)
+        self.enrollments.add_course(
+            course["id"], state, sections, students, zero, showcase="showcase" in pinned
+        )
 
     def _student_count(self) -> tuple[int, str | None]:
         if self.rng.random() < 0.08:
@@ -187,20 +226,38 @@ class _CourseBuilder:
         sis = f"{term_sis or '0000'}{subject}{number}{index:05d}" if with_sis else None
         public_state = "unpublished" if state in ("created", "claimed") else state
         return {
-            "id": course_id, "name": title, "course_code": f"{subject} {number}",
-            "sis_course_id": sis, "uuid": f"{self.rng.getrandbits(160):040x}",
-            "integration_id": None, "sis_import_id": None, "workflow_state": public_state,
-            "account_id": self.rng.choice(self._owner_pool), "root_account_id": 1,
-            "enrollment_term_id": term, "created_at": _iso(created),
+            "id": course_id,
+            "name": title,
+            "course_code": f"{subject} {number}",
+            "sis_course_id": sis,
+            "uuid": f"{self.rng.getrandbits(160):040x}",
+            "integration_id": None,
+            "sis_import_id": None,
+            "workflow_state": public_state,
+            "account_id": self.rng.choice(self._owner_pool),
+            "root_account_id": 1,
+            "enrollment_term_id": term,
+            "created_at": _iso(created),
             "start_at": _iso(created + timedelta(days=20)) if self.rng.random() < 0.3 else None,
-            "end_at": None, "grading_standard_id": None, "is_public": False,
-            "is_public_to_auth_users": False, "public_syllabus": False,
-            "public_syllabus_to_auth": False, "storage_quota_mb": 500, "locale": None,
+            "end_at": None,
+            "grading_standard_id": None,
+            "is_public": False,
+            "is_public_to_auth_users": False,
+            "public_syllabus": False,
+            "public_syllabus_to_auth": False,
+            "storage_quota_mb": 500,
+            "locale": None,
             "default_view": self.rng.choice(("modules", "wiki", "feed", "syllabus")),
-            "apply_assignment_group_weights": False, "hide_final_grades": False,
-            "license": "private", "time_zone": "America/Detroit", "blueprint": False,
-            "template": False, "restrict_enrollments_to_course_dates": False,
-            "calendar": {"ics": f"https://canvas.sandbox.test/feeds/calendars/course_{course_id}.ics"},
+            "apply_assignment_group_weights": False,
+            "hide_final_grades": False,
+            "license": "private",
+            "time_zone": "America/Detroit",
+            "blueprint": False,
+            "template": False,
+            "restrict_enrollments_to_course_dates": False,
+            "calendar": {
+                "ics": f"https://canvas.sandbox.test/feeds/calendars/course_{course_id}.ics"
+            },
         }
 
     def _xlist_origin(self, pinned: dict, course: dict, term: int) -> dict | None:
@@ -211,8 +268,9 @@ class _CourseBuilder:
             return self.rng.choice(peers[:-1])
         return None
 
-    def _sections(self, course: dict, students: int, xlist: dict | None,
-                  showcase: bool) -> list[tuple[int, bool]]:
+    def _sections(
+        self, course: dict, students: int, xlist: dict | None, showcase: bool
+    ) -> list[tuple[int, bool]]:
         """Append the course's sections; returns (section id, takes students) pairs."""
         made = [(self._section(course, course["name"], course["sis_course_id"]), True)]
         for k in range(1, min(5, students // 40) + 1):
@@ -232,13 +290,22 @@ class _CourseBuilder:
         section_id = SECTION_ID_BASE + len(self.sections) + 1
         if sis is not None and self.rng.random() < 0.1:
             sis = None
-        self.sections.append({
-            "id": section_id, "course_id": course["id"], "name": name, "sis_section_id": sis,
-            "integration_id": None, "sis_import_id": None,
-            "sis_course_id": course["sis_course_id"], "start_at": None, "end_at": None,
-            "restrict_enrollments_to_section_dates": False, "nonxlist_course_id": origin,
-            "created_at": course["created_at"],
-        })
+        self.sections.append(
+            {
+                "id": section_id,
+                "course_id": course["id"],
+                "name": name,
+                "sis_section_id": sis,
+                "integration_id": None,
+                "sis_import_id": None,
+                "sis_course_id": course["sis_course_id"],
+                "start_at": None,
+                "end_at": None,
+                "restrict_enrollments_to_section_dates": False,
+                "nonxlist_course_id": origin,
+                "created_at": course["created_at"],
+            }
+        )
         return section_id
 
 

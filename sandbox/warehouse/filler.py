@@ -11,17 +11,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from sandbox.university import University
+from sandbox.university.model import University
 
 logger = logging.getLogger(__name__)
 
 # Canvas Data surrogate ids are the Canvas id plus a shard-like offset.
 WAREHOUSE_ID_OFFSET = 17_700_000_000_000_000
 _SECTION_COLUMNS = (
-    "id", "canvas_id", "name", "course_id", "enrollment_term_id", "default_section",
-    "accepting_enrollments", "can_manually_enroll", "start_at", "end_at", "created_at",
-    "updated_at", "workflow_state", "restrict_enrollments_to_section_dates",
-    "nonxlist_course_id", "sis_source_id",
+    "id",
+    "canvas_id",
+    "name",
+    "course_id",
+    "enrollment_term_id",
+    "default_section",
+    "accepting_enrollments",
+    "can_manually_enroll",
+    "start_at",
+    "end_at",
+    "created_at",
+    "updated_at",
+    "workflow_state",
+    "restrict_enrollments_to_section_dates",
+    "nonxlist_course_id",
+    "sis_source_id",
 )
 _DDL = (
     "DROP TABLE IF EXISTS course_section_dim",
@@ -57,24 +69,35 @@ def _section_rows(university: University) -> Iterator[tuple[Any, ...]]:
         deleted = course["workflow_state"] == "deleted"
         stamp = section["created_at"].replace("T", " ").rstrip("Z")
         yield (
-            _warehouse(section["id"]), section["id"], section["name"],
-            _warehouse(course["id"]), _warehouse(course["enrollment_term_id"]),
-            defaults.get(course["id"]) == section["id"], not deleted, True, None, None,
-            stamp, stamp, "deleted" if deleted else "active", False,
-            _warehouse(section["nonxlist_course_id"]), section["sis_section_id"],
+            _warehouse(section["id"]),
+            section["id"],
+            section["name"],
+            _warehouse(course["id"]),
+            _warehouse(course["enrollment_term_id"]),
+            defaults.get(course["id"]) == section["id"],
+            not deleted,
+            True,
+            None,
+            None,
+            stamp,
+            stamp,
+            "deleted" if deleted else "active",
+            False,
+            _warehouse(section["nonxlist_course_id"]),
+            section["sis_section_id"],
         )
 
 
-def _copy_csv(cursor: Any, table: str, columns: tuple[str, ...],
-              rows: Iterator[tuple[Any, ...]]) -> None:
+def _copy_csv(
+    cursor: Any, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]
+) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
         # An unquoted empty field is NULL to COPY ... CSV; a quoted "" stays an empty string.
         writer.writerow(["" if value is None else value for value in row])
     buffer.seek(0)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
-                       buffer)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
 
 
 def fill_udw(pg_url: str, university: University) -> int:
@@ -86,9 +109,13 @@ def fill_udw(pg_url: str, university: University) -> int:
                 conn.exec_driver_sql(statement)
             cursor = conn.connection.cursor()
             _copy_csv(cursor, "course_section_dim", _SECTION_COLUMNS, _section_rows(university))
-            conn.execute(sa.text("INSERT INTO unizin_metadata (key, value) VALUES (:k, :v)"),
-                         [{"k": "canvasdatadate", "v": canvas_data_date(university)},
-                          {"k": "schemaversion", "v": "3.1.0"}])
+            conn.execute(
+                sa.text("INSERT INTO unizin_metadata (key, value) VALUES (:k, :v)"),
+                [
+                    {"k": "canvasdatadate", "v": canvas_data_date(university)},
+                    {"k": "schemaversion", "v": "3.1.0"},
+                ],
+            )
     finally:
         engine.dispose()
     logger.info("sandbox UDW filled with %d sections", len(university.sections))

@@ -38,22 +38,32 @@ class UdpEvent:
     def wire_row(self) -> dict[str, object]:
         """The columns the emulated BigQuery table holds."""
         return {
-            "id": self.id, "type": self.type, "action": self.action, "ed_app": self.ed_app,
-            "event_time": self.event_time, "event": self.event,
+            "id": self.id,
+            "type": self.type,
+            "action": self.action,
+            "ed_app": self.ed_app,
+            "event_time": self.event_time,
+            "event": self.event,
         }
 
 
-def _payload(event_id: str, kind: str, action: str, app: str, when: datetime,
-             course_value: object) -> str:
+def _payload(
+    event_id: str, kind: str, action: str, app: str, when: datetime, course_value: object
+) -> str:
     extensions: dict[str, object] = {"kaf:media_id": f"1_{event_id[:8]}"}
     if course_value != "<absent>":
         extensions["kaf:course_id"] = course_value
     body = {
         "@context": "http://purl.imsglobal.org/ctx/caliper/v1p2",
-        "id": f"urn:uuid:{event_id}", "type": kind, "action": action,
+        "id": f"urn:uuid:{event_id}",
+        "type": kind,
+        "action": action,
         "actor": {"id": "https://umich.edu/users/anon", "type": "Person"},
-        "object": {"id": f"{app}/media/{event_id[:8]}", "type": "VideoObject",
-                   "extensions": extensions},
+        "object": {
+            "id": f"{app}/media/{event_id[:8]}",
+            "type": "VideoObject",
+            "extensions": extensions,
+        },
         "edApp": {"id": app, "type": "SoftwareApplication"},
         "eventTime": when.isoformat().replace("+00:00", "Z"),
     }
@@ -76,8 +86,14 @@ def make_event(rng: random.Random, course_ids: Sequence[int], when: datetime) ->
     return UdpEvent(event_id, kind, action, app, when, payload, course_id)
 
 
-def generate_events(course_ids: Sequence[int], *, end: datetime, days: float = 14,
-                    count: int = 3000, seed: int = 11) -> list[UdpEvent]:
+def generate_events(
+    course_ids: Sequence[int],
+    *,
+    end: datetime,
+    days: float = 14,
+    count: int = 3000,
+    seed: int = 11,
+) -> list[UdpEvent]:
     """``count`` events spread uniformly over the ``days`` before ``end`` (exclusive)."""
     rng = random.Random(seed)
     span_us = int(days * 86_400 * 1_000_000)
@@ -88,8 +104,12 @@ def generate_events(course_ids: Sequence[int], *, end: datetime, days: float = 1
     ]
 
 
-def events_at(course_ids: Sequence[int], times: Iterable[datetime], *, seed: int = 5,
-              ) -> list[UdpEvent]:
+def events_at(
+    course_ids: Sequence[int],
+    times: Iterable[datetime],
+    *,
+    seed: int = 5,
+) -> list[UdpEvent]:
     """Countable KAF Started events at the given times (e.g. to arrive late)."""
     rng = random.Random(seed)
     made = []
@@ -99,14 +119,27 @@ def events_at(course_ids: Sequence[int], times: Iterable[datetime], *, seed: int
         course_id = rng.choice(course_ids)
         payload.update(type="MediaEvent", action="Started")
         payload["object"]["extensions"]["kaf:course_id"] = str(course_id)
-        made.append(UdpEvent(event.id, "MediaEvent", "Started", KAF_APPS[0], event.event_time,
-                             json.dumps(payload), course_id))
+        made.append(
+            UdpEvent(
+                event.id,
+                "MediaEvent",
+                "Started",
+                KAF_APPS[0],
+                event.event_time,
+                json.dumps(payload),
+                course_id,
+            )
+        )
     return made
 
 
-def started_counts(events: Iterable[UdpEvent], *, apps: Sequence[str] = KAF_APPS,
-                   since: datetime | None = None, until: datetime | None = None,
-                   ) -> dict[tuple[str, int], tuple[int, datetime]]:
+def started_counts(
+    events: Iterable[UdpEvent],
+    *,
+    apps: Sequence[str] = KAF_APPS,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[tuple[str, int], tuple[int, datetime]]:
     """Truth: {(YYYY-MM-DD HH, course_id): (count, latest event_time)} of countable events."""
     counts: Counter[tuple[str, int]] = Counter()
     latest: dict[tuple[str, int], datetime] = {}
@@ -120,10 +153,13 @@ def started_counts(events: Iterable[UdpEvent], *, apps: Sequence[str] = KAF_APPS
     return {key: (n, latest[key]) for key, n in counts.items()}
 
 
-def _countable(event: UdpEvent, apps: Sequence[str], since: datetime | None,
-               until: datetime | None) -> bool:
+def _countable(
+    event: UdpEvent, apps: Sequence[str], since: datetime | None, until: datetime | None
+) -> bool:
     return (
-        event.type == "MediaEvent" and event.action == "Started" and event.ed_app in apps
+        event.type == "MediaEvent"
+        and event.action == "Started"
+        and event.ed_app in apps
         and event.course_id is not None
         and (since is None or event.event_time >= since)
         and (until is None or event.event_time < until)
