@@ -12,6 +12,15 @@ from typing import Any
 import numpy as np
 
 from sandbox.university import naming
+from sandbox.university.accounts import (
+    DEFAULT_TERM,
+    FALL_TERM,
+    ROOT_ACCOUNT_ID,
+    WINTER_TERM,
+    iso,
+    make_accounts,
+    make_terms,
+)
 from sandbox.university.enrollments import EnrollmentBuilder
 from sandbox.university.model import University
 from sandbox.university.records import EnrollmentTable
@@ -19,10 +28,8 @@ from sandbox.university.records import EnrollmentTable
 logger = logging.getLogger(__name__)
 
 NOW = datetime(2026, 11, 20, 3, 14, 15, tzinfo=UTC)
-ROOT_ACCOUNT_ID = 1
 COURSE_ID_BASE = 500_000
 SECTION_ID_BASE = 700_000
-DEFAULT_TERM, FALL_TERM, WINTER_TERM = 107, 164, 165
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ def build_university(size: str = "tiny", seed: int = 7) -> University:
         raise ValueError(f"unknown sandbox size {size!r}; expected one of {sorted(SIZES)}")
     spec = SIZES[size]
     rng = random.Random(seed)
-    accounts = _accounts(spec, rng)
+    accounts = make_accounts(spec.colleges, spec.departments, rng)
     builder = _CourseBuilder(spec, rng, np.random.default_rng(seed), accounts)
     for index in range(spec.courses):
         builder.add_course(index)
@@ -92,7 +99,7 @@ def build_university(size: str = "tiny", seed: int = 7) -> University:
         seed=seed,
         now=NOW,
         accounts=accounts,
-        terms=_terms(),
+        terms=make_terms(),
         courses=builder.courses,
         sections=builder.sections,
         enrollments=EnrollmentTable(builder.enrollments.columns()),
@@ -100,79 +107,6 @@ def build_university(size: str = "tiny", seed: int = 7) -> University:
         restricted_course_ids=frozenset(restricted),
         showcase_course_id=COURSE_ID_BASE + 1,
     )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
-def _terms() -> list[dict]:
-    def term(
-        term_id: int, name: str, sis: str | None, start: datetime | None, end: datetime | None
-    ) -> dict:
-        return {
-            "id": term_id,
-            "name": name,
-            "sis_term_id": sis,
-            "sis_import_id": None,
-            "start_at": _iso(start),
-            "end_at": _iso(end),
-            "created_at": "2024-06-01T12:00:00Z",
-            "workflow_state": "active",
-            "grading_period_group_id": None,
-        }
-
-    return [
-        term(DEFAULT_TERM, "Default Term", None, None, None),
-        term(
-            FALL_TERM,
-            "Fall 2026",
-            "2310",
-            datetime(2026, 8, 25, 4, tzinfo=UTC),
-            datetime(2026, 12, 23, 5, tzinfo=UTC),
-        ),
-        term(
-            WINTER_TERM,
-            "Winter 2027",
-            "2320",
-            datetime(2027, 1, 6, 5, tzinfo=UTC),
-            datetime(2027, 5, 1, 4, tzinfo=UTC),
-        ),
-    ]
-
-
-def _accounts(spec: SizeSpec, rng: random.Random) -> list[dict]:
-    accounts = [_account(ROOT_ACCOUNT_ID, naming.UNIVERSITY, None, None, rng)]
-    colleges = naming.pick_colleges(spec.colleges)
-    for name in colleges:
-        sis = f"COLL-{len(accounts):03d}" if rng.random() < 0.8 else None
-        accounts.append(_account(len(accounts) + 1, name, ROOT_ACCOUNT_ID, sis, rng))
-    for college in accounts[1 : 1 + len(colleges)]:
-        for dept in naming.pick_departments(spec.departments, rng):
-            sis = f"DEPT-{len(accounts):04d}" if rng.random() < 0.8 else None
-            accounts.append(_account(len(accounts) + 1, dept, college["id"], sis, rng))
-    return accounts
-
-
-def _account(
-    account_id: int, name: str, parent: int | None, sis: str | None, rng: random.Random
-) -> dict:
-    return {
-        "id": account_id,
-        "name": name,
-        "uuid": f"{rng.getrandbits(160):040x}",
-        "parent_account_id": parent,
-        "root_account_id": None if parent is None else 1,
-        "workflow_state": "active",
-        "default_time_zone": "America/Detroit",
-        "default_storage_quota_mb": 500,
-        "default_user_storage_quota_mb": 50,
-        "default_group_storage_quota_mb": 50,
-        "sis_account_id": sis,
-        "integration_id": None,
-        "sis_import_id": None,
-        "lti_guid": f"{rng.getrandbits(96):024x}:canvas-lms",
-    }
 
 
 class _CourseBuilder:
@@ -237,8 +171,8 @@ class _CourseBuilder:
             "account_id": self.rng.choice(self._owner_pool),
             "root_account_id": 1,
             "enrollment_term_id": term,
-            "created_at": _iso(created),
-            "start_at": _iso(created + timedelta(days=20)) if self.rng.random() < 0.3 else None,
+            "created_at": iso(created),
+            "start_at": iso(created + timedelta(days=20)) if self.rng.random() < 0.3 else None,
             "end_at": None,
             "grading_standard_id": None,
             "is_public": False,

@@ -168,3 +168,18 @@ def test_faults_are_injected(account: zoom_data.ZoomAccount) -> None:
 def test_duration_format() -> None:
     assert zoom_data.format_duration(85) == "01:25"
     assert zoom_data.format_duration(14108) == "03:55:08"
+
+
+def test_requests_are_counted_by_endpoint(
+    server: RunningServer, emulator: zoom_api.ZoomEmulator, account: zoom_data.ZoomAccount
+) -> None:
+    token = _token(server, account).json()["access_token"]
+    listed = _meetings(server, token).json()["meetings"]
+    requests.get(f"{server.url}/v2/users", timeout=10)
+    assert emulator.stats.requests == {
+        "POST /oauth/token": 1,
+        "GET /v2/metrics/meetings": 1,
+        "GET (unknown)": 1,
+    }
+    assert emulator.stats.items["GET /v2/metrics/meetings"] == len(listed)
+    assert emulator.stats.statuses == {200: 2, 404: 1}

@@ -16,7 +16,7 @@ from KalturaClient.Plugins.Core import (
 
 from sandbox import kaltura as kaltura_api
 from sandbox.kaltura.media import MediaEntry
-from sandbox.web import Faults
+from sandbox.web import Faults, start_server
 
 PARTNER, SECRET = 4321, "emulator-secret"
 
@@ -146,3 +146,14 @@ def test_server_errors_are_html_as_behind_a_proxy(library):
             client.session.start(SECRET, None, KalturaSessionType.ADMIN, PARTNER)
         assert failure.value.code == KalturaClientException.ERROR_RESULT_NOT_FOUND
         assert client.session.start(SECRET, None, KalturaSessionType.ADMIN, PARTNER)
+
+
+def test_requests_are_counted_by_endpoint(library):
+    app = kaltura_api.KalturaEmulator(library, None, partner_id=PARTNER, admin_secret=SECRET)
+    with start_server(app, "kaltura") as server:
+        found = list_media(connect(server.url))
+    assert app.stats.requests == {
+        "POST /api_v3/service/session/action/start": 1,
+        "POST /api_v3/service/media/action/list": 1,
+    }
+    assert app.stats.items["POST /api_v3/service/media/action/list"] == len(found.objects)

@@ -14,6 +14,7 @@ from google.cloud import bigquery
 
 from sandbox import bigquery as bigquery_api
 from sandbox.bigquery.events import KAF_APPS, events_at, generate_events
+from sandbox.web import start_server
 
 END = datetime(2024, 3, 10, tzinfo=UTC)
 COURSES = [101, 102, 103, 104]
@@ -133,3 +134,20 @@ def test_translation_leaves_string_literals_alone():
         "SELECT '@a `t`', TRY_CAST(x AS INT64) FROM events "
         "WHERE y = CAST($b AS TIMESTAMPTZ) AND z = $c"
     )
+
+
+def test_requests_are_counted_by_endpoint(store):
+    app = bigquery_api.BigQueryEmulator(store, page_rows=150)
+    with start_server(app, "bigquery") as server:
+        client = bigquery.Client(
+            project="p",
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": server.url},
+        )
+        result = frame(client, "SELECT id FROM `udp-umich-prod.event_store.events`")
+        client.close()
+    pages = app.stats.requests["GET /bigquery/v2/projects/{project}/queries/{job_id}"]
+    assert app.stats.requests["POST /bigquery/v2/projects/{project}/jobs"] == 1
+    assert pages == 1 + 2  # the wait-only call, then 200 rows in pages of 150
+    assert sum(app.stats.items.values()) == len(result) == 200
+    assert app.stats.total_requests == len(store.requests)
