@@ -39,4 +39,4 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.runtime
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache data/sandbox.sqlite*
+	rm -rf $(VENV) .pytest_cache .ruff_cache data/sandbox.sqlite* data/sandbox-openedx-store

@@ -8,7 +8,14 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 MASK = "***"
 # Config keys whose values are secrets, however deep in the config they sit.
 SECRET_KEYS = frozenset(
-    {"CANVAS_TOKEN", "API_CLIENT_SECRET", "kaltura_user_secret", "CLIENT_SECRET", "password"}
+    {
+        "CANVAS_TOKEN",
+        "API_CLIENT_SECRET",
+        "kaltura_user_secret",
+        "CLIENT_SECRET",
+        "password",
+        "SECRET_ACCESS_KEY",
+    }
 )
 SECRET_PARAMS = frozenset(
     {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redaction import Secret, register_secret
 from vocab import ConfigError, JobName
@@ -139,6 +140,7 @@ class Settings:
     udw: UdwSettings | None
     mivideo: MiVideoSettings | None
     zoom: ZoomSettings | None
+    openedx_logs: OpenEdxLogsSettings | None = None
     replace_min_row_ratio: float = 0.5
     force_replace: bool = False
     db_wait_seconds: float = 120.0
@@ -220,6 +222,9 @@ def build_settings(raw: Mapping[str, Any], config_dir: Path, root_dir: Path) -> 
         else None,
         mivideo=_mivideo(raw, config_dir) if "MIVIDEO" in raw else None,
         zoom=_zoom(raw) if "ZOOM" in raw else None,
+        openedx_logs=build_openedx_logs(raw["OPENEDX_LOGS"], root_dir)
+        if "OPENEDX_LOGS" in raw
+        else None,
         replace_min_row_ratio=_default(raw, "REPLACE_MIN_ROW_RATIO"),
         force_replace=_default(raw, "FORCE_REPLACE"),
         db_wait_seconds=_default(raw, "DB_WAIT_SECONDS"),
@@ -282,3 +287,140 @@ def _zoom(raw: Mapping[str, Any]) -> ZoomSettings:
         first_day=date.fromisoformat(section["FIRST_DAY"]),
         lookback_days=_default(raw, "ZOOM.LOOKBACK_DAYS"),
     )
+
+
+# --- OPENEDX_LOGS ----------------------------------------------------------------------
+
+# Parameters of the time-spent definitions (docs/openedx-logs.md), per method.
+TIME_SPENT_DEFAULTS: dict[str, dict[str, float]] = {
+    "session_gap": {"SESSION_GAP_S": 1800, "LAST_EVENT_S": 60},
+    "eol": {
+        "SESSION_BREAK_S": 12600,
+        "OUTLIER_GAP_S": 1800,
+        "OUTLIER_CREDIT_S": 600,
+        "LAST_EVENT_S": 600,
+        "LOGIN_BREAK_S": 600,
+        "DASHBOARD_BREAK_S": 900,
+        "MIN_VISIT_S": 15,
+    },
+    "ope": {},
+    "window_union": {"WINDOW_S": 120},
+    "canvas_like": {"MIN_GAP_S": 120, "MAX_GAP_S": 600},
+}
+
+
+@dataclass(frozen=True)
+class ObjectStoreSettings:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph) and the prefix to read under."""
+
+    bucket: str
+    access_key_id: str
+    secret_access_key: Secret
+    prefix: str = ""
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class TimeSpentMethod:
+    """One time-spent definition and the parameters it runs with."""
+
+    name: str
+    params: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class OpenEdxLogsSettings:
+    """What OPENEDX_LOGS reads, where its event store lives and how it counts."""
+
+    store_path: Path
+    paths: tuple[str, ...] = ()
+    bucket: ObjectStoreSettings | None = None
+    courses: tuple[str, ...] = ()
+    time_zone: str = "UTC"
+    exclude_usernames: tuple[str, ...] = ()
+    exclude_course_team: bool = False
+    look_back_days: int = 1
+    workers: int = 2
+    video_completion: float = 0.90  # share of a video's seconds that counts as completed
+    methods: tuple[TimeSpentMethod, ...] = field(
+        default_factory=lambda: (
+            TimeSpentMethod("session_gap", TIME_SPENT_DEFAULTS["session_gap"]),
+        )
+    )
+
+    @property
+    def default_method(self) -> TimeSpentMethod:
+        """The method whose seconds go into edx_learner_course (the first one listed)."""
+        return self.methods[0]
+
+
+def build_openedx_logs(section: Mapping[str, Any], base_dir: Path) -> OpenEdxLogsSettings:
+    """Build the settings from the schema-validated OPENEDX_LOGS section.
+
+    Relative paths are taken from `base_dir`. Raises ConfigError for what the schema cannot
+    check: an unknown time zone, or neither PATHS nor BUCKET given.
+    """
+    errors = _section_errors(section)
+    if errors:
+        raise ConfigError(errors)
+    store = Path(section["STORE_PATH"])
+    return OpenEdxLogsSettings(
+        store_path=store if store.is_absolute() else base_dir / store,
+        paths=tuple(_absolute(p, base_dir) for p in section.get("PATHS", ())),
+        bucket=_bucket(section["BUCKET"]) if "BUCKET" in section else None,
+        courses=tuple(section.get("COURSES", ())),
+        time_zone=section.get("TIME_ZONE", "UTC"),
+        exclude_usernames=tuple(section.get("EXCLUDE_USERNAMES", ())),
+        exclude_course_team=section.get("EXCLUDE_COURSE_TEAM", False),
+        look_back_days=section.get("LOOK_BACK_DAYS", 1),
+        workers=section.get("WORKERS", 2),
+        video_completion=section.get("VIDEO_COMPLETION", 0.90),
+        methods=_methods(section),
+    )
+
+
+def _section_errors(section: Mapping[str, Any]) -> list[str]:
+    errors = []
+    if not section.get("PATHS") and "BUCKET" not in section:
+        errors.append("OPENEDX_LOGS: give PATHS (directories or globs) or BUCKET, or both")
+    zone = section.get("TIME_ZONE", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(
+            f"OPENEDX_LOGS.TIME_ZONE: unknown time zone {zone!r}; use an IANA name "
+            "such as 'UTC' or 'America/Santiago'"
+        )
+    return errors
+
+
+def _absolute(path: str, base_dir: Path) -> str:
+    return path if Path(path).is_absolute() else str(base_dir / path)
+
+
+def _bucket(raw: Mapping[str, Any]) -> ObjectStoreSettings:
+    return ObjectStoreSettings(
+        bucket=raw["BUCKET"],
+        access_key_id=raw["ACCESS_KEY_ID"],
+        secret_access_key=Secret(raw["SECRET_ACCESS_KEY"]),
+        prefix=raw.get("PREFIX", ""),
+        region=raw.get("REGION", "us-east-1"),
+        endpoint_url=raw.get("ENDPOINT_URL"),
+    )
+
+
+def _methods(section: Mapping[str, Any]) -> tuple[TimeSpentMethod, ...]:
+    names = section.get("TIME_SPENT_METHODS", ["session_gap"])
+    given = section.get("TIME_SPENT_PARAMS", {})
+    methods = []
+    for name in dict.fromkeys(names):
+        if name not in TIME_SPENT_DEFAULTS:
+            raise ConfigError(
+                [
+                    f"OPENEDX_LOGS.TIME_SPENT_METHODS: unknown method {name!r}; "
+                    f"choose from {sorted(TIME_SPENT_DEFAULTS)}"
+                ]
+            )
+        methods.append(TimeSpentMethod(name, {**TIME_SPENT_DEFAULTS[name], **given.get(name, {})}))
+    return tuple(methods)

@@ -118,6 +118,45 @@ class JobName(Enum):
         ),
     )
 
+    OPENEDX_LOGS = JobSpec(
+        "openedx_logs.job",
+        "Open edX tracking logs: activity, enrollment, time spent and video per learner and day",
+        ("OPENEDX_LOGS",),
+        (DataSourceName.OPENEDX_TRACKING_LOGS,),
+        (
+            TableSpec("edx_log_file", "merge", ("fingerprint",)),
+            TableSpec("edx_log_file_name", "merge", ("path",)),
+            TableSpec("edx_learner_day", "merge", ("course_id", "username", "date")),
+            TableSpec("edx_course_activity_weekly", "merge", ("course_id", "week_start", "label")),
+            TableSpec(
+                "edx_event_type_day", "merge", ("course_id", "date", "event_source", "event_type")
+            ),
+            TableSpec(
+                "edx_enrollment_event",
+                "merge",
+                ("course_id", "username", "event_time", "event_type"),
+            ),
+            TableSpec("edx_enrollment_day", "merge", ("course_id", "date", "mode")),
+            TableSpec("edx_learner_course", "merge", ("course_id", "username")),
+            TableSpec(
+                "edx_time_spent_day",
+                "merge",
+                ("course_id", "username", "date", "method", "params_hash"),
+            ),
+            TableSpec("kpi_params", "merge", ("params_hash",)),
+            TableSpec(
+                "edx_video_viewing", "merge", ("course_id", "video_id", "username", "start_time")
+            ),
+            TableSpec("edx_video", "merge", ("course_id", "video_id")),
+            TableSpec(
+                "edx_video_segment",
+                "merge",
+                ("course_id", "video_id", "segment_length", "segment"),
+            ),
+            TableSpec("edx_video_learner", "merge", ("course_id", "video_id", "username")),
+        ),
+    )
+
     @property
     def spec(self) -> JobSpec:
         return self.value  # type: ignore[no-any-return]

@@ -29,7 +29,7 @@ from bench.load import scratch_database
 from bench.openedx_logs_data import write_big, write_days
 from db import Database
 from openedx_logs import job
-from openedx_logs.config import build_openedx_logs
+from settings import build_openedx_logs
 
 logger = logging.getLogger("bench.openedx_logs")
 SERVER = "mysql+pymysql://root@127.0.0.1:3306/?local_infile=1"
@@ -42,11 +42,12 @@ def loadavg() -> str:
 def run_job(folder: Path, store: Path, methods: list[str]) -> float:
     """One full run into a fresh MariaDB database and a fresh store; returns seconds."""
     shutil.rmtree(store, ignore_errors=True)
-    cfg = build_openedx_logs({"STORE_PATH": str(store), "PATHS": [str(folder)],
-                              "TIME_SPENT_METHODS": methods}, folder)
+    cfg = build_openedx_logs(
+        {"STORE_PATH": str(store), "PATHS": [str(folder)], "TIME_SPENT_METHODS": methods}, folder
+    )
     with scratch_database(SERVER) as engine:
         started = time.perf_counter()
-        job.run(cfg, Database(engine))
+        job.read_logs(cfg, Database(engine))
         return time.perf_counter() - started
 
 
@@ -74,8 +75,10 @@ def orjson_parse(folder: Path) -> float:
 
 def summary(name: str, seconds: list[float], megabytes: float, events: int) -> str:
     low, mid, high = min(seconds), statistics.median(seconds), max(seconds)
-    return (f"| {name} | {mid:.2f} | {low:.2f} / {high:.2f} | {megabytes / mid:.0f} | "
-            f"{events / mid:,.0f} |")
+    return (
+        f"| {name} | {mid:.2f} | {low:.2f} / {high:.2f} | {megabytes / mid:.0f} | "
+        f"{events / mid:,.0f} |"
+    )
 
 
 def incremental(folder: Path, store: Path, days: int, per_day: int) -> tuple[float, float]:
@@ -85,11 +88,11 @@ def incremental(folder: Path, store: Path, days: int, per_day: int) -> tuple[flo
     with scratch_database(SERVER) as engine:
         db = Database(engine)
         started = time.perf_counter()
-        job.run(cfg, db)
+        job.read_logs(cfg, db)
         full = time.perf_counter() - started
         write_days(folder, range(days, days + 1), per_day)
         started = time.perf_counter()
-        job.run(cfg, db)
+        job.read_logs(cfg, db)
         return full, time.perf_counter() - started
 
 
@@ -98,17 +101,25 @@ def peak_memory(work: Path, gigabytes: float) -> str:
     big = work / "big"
     big.mkdir()
     size = write_big(big / "tracking.log", int(gigabytes * 1e9 / 875))
-    code = ("import sys; from bench.openedx_logs import run_job; from pathlib import Path; "
-            "print(run_job(Path(sys.argv[1]), Path(sys.argv[2]), ['session_gap']))")
+    code = (
+        "import sys; from bench.openedx_logs import run_job; from pathlib import Path; "
+        "print(run_job(Path(sys.argv[1]), Path(sys.argv[2]), ['session_gap']))"
+    )
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code, str(big), str(work / "big-store")],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(big), str(work / "big-store")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     shutil.rmtree(big)
-    return (f"one {size / 1e9:.2f} GB plain file: job {float(out.stdout.split()[-1]):.1f} s "
-            f"({size / 1e6 / wall:.0f} MB/s incl. start-up), peak RSS of the largest process "
-            f"{peak:.0f} MB")
+    return (
+        f"one {size / 1e9:.2f} GB plain file: job {float(out.stdout.split()[-1]):.1f} s "
+        f"({size / 1e6 / wall:.0f} MB/s incl. start-up), peak RSS of the largest process "
+        f"{peak:.0f} MB"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,16 +137,22 @@ def main(argv: list[str] | None = None) -> int:
         plain = write_days(work / "plain", range(args.days), per_day)
         gz = write_days(work / "gz", range(args.days), per_day, gzipped=True)
         megabytes = sum(p.stat().st_size for p in plain) / 1e6
-        print(f"{args.events:,} events, {megabytes:.0f} MB plain, "
-              f"{sum(p.stat().st_size for p in gz) / 1e6:.0f} MB gzipped, {args.days} files")
+        print(
+            f"{args.events:,} events, {megabytes:.0f} MB plain, "
+            f"{sum(p.stat().st_size for p in gz) / 1e6:.0f} MB gzipped, {args.days} files"
+        )
         runs: dict[str, list[float]] = {}
         steps: dict[str, Callable[[], float]] = {
             "job, plain files": lambda: run_job(work / "plain", work / "store", ["session_gap"]),
             "job, gzipped files": lambda: run_job(work / "gz", work / "store", ["session_gap"]),
             "job, plain, all five methods": lambda: run_job(
-                work / "plain", work / "store",
-                ["session_gap", "eol", "ope", "window_union", "canvas_like"]),
-            "bare DuckDB read_json scan-and-group (2 threads)": lambda: duckdb_scan(work / "plain"),
+                work / "plain",
+                work / "store",
+                ["session_gap", "eol", "ope", "window_union", "canvas_like"],
+            ),
+            "bare DuckDB read_json scan-and-group (2 threads)": lambda: duckdb_scan(
+                work / "plain"
+            ),
             "orjson parse + group, 1 core": lambda: orjson_parse(work / "plain"),
         }
         for _ in range(args.repeat):  # interleaved, so load changes hit every step alike
@@ -145,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in runs.items():
             print(summary(name, seconds, megabytes, args.events))
         full, one_day = incremental(work / "plain", work / "store", args.days, per_day)
-        print(f"one new day on {args.days} days of history: {one_day:.2f} s, "
-              f"{100 * one_day / full:.1f}% of the full run ({full:.2f} s)")
+        print(
+            f"one new day on {args.days} days of history: {one_day:.2f} s, "
+            f"{100 * one_day / full:.1f}% of the full run ({full:.2f} s)"
+        )
         shutil.rmtree(work / "gz")
         if args.big_gb > 0:
             print(peak_memory(work, args.big_gb))

@@ -11,10 +11,20 @@ import orjson
 from isal import igzip
 
 START = date(2024, 1, 1)
-AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-         "Chrome/120.0.0.0 Safari/537.36")
-MIX = (("play_video", 28), ("pause_video", 20), ("seek_video", 10), ("page_close", 12),
-       ("browser_problem", 5), ("problem_check", 10), ("enrollment", 3), ("courseware", 12))
+AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+MIX = (
+    ("play_video", 28),
+    ("pause_video", 20),
+    ("seek_video", 10),
+    ("page_close", 12),
+    ("browser_problem", 5),
+    ("problem_check", 10),
+    ("enrollment", 3),
+    ("courseware", 12),
+)
 KINDS = [kind for kind, weight in MIX for _ in range(weight)]
 
 
@@ -24,22 +34,45 @@ def _course(n: int) -> str:
 
 def _line(rng: random.Random, when: datetime, learner: int, course: str, session: str) -> bytes:
     kind = rng.choice(KINDS)
-    page = f"https://lms.bench.edu/courses/{course}/courseware/ch{rng.randint(1, 9)}/" \
-           f"seq{rng.randint(1, 9)}/{rng.randint(1, 6)}"
+    page = (
+        f"https://lms.bench.edu/courses/{course}/courseware/ch{rng.randint(1, 9)}/"
+        f"seq{rng.randint(1, 9)}/{rng.randint(1, 6)}"
+    )
     record: dict = {
-        "username": f"u{learner:06d}", "event_source": "browser", "name": kind,
-        "context": {"user_id": learner, "org_id": "BenchU", "course_id": course,
-                    "path": "/event", "user_agent": AGENT},
-        "time": when.isoformat(), "page": page, "session": session, "host": "lms.bench.edu",
-        "ip": "10.1.2.3", "agent": AGENT, "referer": page, "accept_language": "en-US,en;q=0.9",
+        "username": f"u{learner:06d}",
+        "event_source": "browser",
+        "name": kind,
+        "context": {
+            "user_id": learner,
+            "org_id": "BenchU",
+            "course_id": course,
+            "path": "/event",
+            "user_agent": AGENT,
+        },
+        "time": when.isoformat(),
+        "page": page,
+        "session": session,
+        "host": "lms.bench.edu",
+        "ip": "10.1.2.3",
+        "agent": AGENT,
+        "referer": page,
+        "accept_language": "en-US,en;q=0.9",
     }
     video = f"block-v1:BenchU+{course[-12:-8]}+2024_T1+type@video+block@{rng.randint(1, 40)}"
     if kind in ("play_video", "pause_video"):
-        record["event"] = orjson.dumps({"id": video, "currentTime": rng.random() * 600,
-                                        "code": "html5", "duration": 612.0}).decode()
+        record["event"] = orjson.dumps(
+            {"id": video, "currentTime": rng.random() * 600, "code": "html5", "duration": 612.0}
+        ).decode()
     elif kind == "seek_video":
-        record["event"] = orjson.dumps({"id": video, "old_time": 10.5, "new_time": 55.0,
-                                        "type": "onSlideSeek", "code": "html5"}).decode()
+        record["event"] = orjson.dumps(
+            {
+                "id": video,
+                "old_time": 10.5,
+                "new_time": 55.0,
+                "type": "onSlideSeek",
+                "code": "html5",
+            }
+        ).decode()
     elif kind == "page_close":
         record["event"] = ""
     elif kind == "browser_problem":
@@ -52,26 +85,38 @@ def _line(rng: random.Random, when: datetime, learner: int, course: str, session
     return orjson.dumps(record) + b"\n"
 
 
-def _server_event(rng: random.Random, kind: str, course: str, learner: int, page: str
-                  ) -> tuple[dict, str]:
+def _server_event(
+    rng: random.Random, kind: str, course: str, learner: int, page: str
+) -> tuple[dict, str]:
     if kind == "problem_check":
         problem = f"block-v1:BenchU+X+2024+type@problem+block@{rng.randint(1, 60)}"
-        return ({"problem_id": problem, "attempts": rng.randint(1, 3),
-                 "success": rng.choice(("correct", "incorrect")), "grade": 1, "max_grade": 2,
-                 "answers": {f"{problem}_2_1": "choice_1"}, "state": {"seed": 1}}, kind)
+        return (
+            {
+                "problem_id": problem,
+                "attempts": rng.randint(1, 3),
+                "success": rng.choice(("correct", "incorrect")),
+                "grade": 1,
+                "max_grade": 2,
+                "answers": {f"{problem}_2_1": "choice_1"},
+                "state": {"seed": 1},
+            },
+            kind,
+        )
     if kind == "enrollment":
-        return ({"course_id": course, "user_id": learner, "mode": rng.choice(("audit",
-                                                                             "verified"))},
-                "edx.course.enrollment.activated")
+        return (
+            {"course_id": course, "user_id": learner, "mode": rng.choice(("audit", "verified"))},
+            "edx.course.enrollment.activated",
+        )
     return {}, page.split("lms.bench.edu", 1)[1]
 
 
-def day_lines(day: int, events: int, learners: int, courses: int, seed: int = 1
-              ) -> Iterator[bytes]:
+def day_lines(
+    day: int, events: int, learners: int, courses: int, seed: int = 1
+) -> Iterator[bytes]:
     """Sessions of ~12 events a few minutes apart, in time order, for one day."""
     rng = random.Random(seed * 100_003 + day)
     base = datetime.combine(START + timedelta(days=day), datetime.min.time(), UTC)
-    stamped = []
+    stamped: list[tuple[datetime, int, str, str]] = []
     while len(stamped) < events:
         learner = rng.randrange(learners)
         course = _course(learner % courses)
@@ -85,8 +130,14 @@ def day_lines(day: int, events: int, learners: int, courses: int, seed: int = 1
         yield _line(rng, when, learner, course, session)
 
 
-def write_days(folder: Path, days: range, events_per_day: int, learners: int = 20_000,
-               courses: int = 20, gzipped: bool = False) -> list[Path]:
+def write_days(
+    folder: Path,
+    days: range,
+    events_per_day: int,
+    learners: int = 20_000,
+    courses: int = 20,
+    gzipped: bool = False,
+) -> list[Path]:
     """One file per day; `.gz` files when asked (ISA-L level 2, read as any gzip)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

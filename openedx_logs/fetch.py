@@ -11,7 +11,9 @@ from pathlib import Path
 
 from isal import igzip
 
-from sources.objectstore import ObjectStore, ObjectStoreSettings
+from settings import ObjectStoreSettings
+from sources.objectstore import ObjectStore
+from sources.retry import RetryPolicy
 from vocab import DataSourceName, ResourceNotFound
 
 SOURCE = DataSourceName.OPENEDX_TRACKING_LOGS
@@ -63,9 +65,9 @@ def _expand(pattern: str) -> list[Path]:
     return paths
 
 
-def list_bucket(settings: ObjectStoreSettings, max_attempts: int) -> list[LogFile]:
+def list_bucket(settings: ObjectStoreSettings, retry: RetryPolicy) -> list[LogFile]:
     """Objects under the configured prefix, skipping folder markers."""
-    store = ObjectStore(settings, SOURCE, max_attempts=max_attempts)
+    store = ObjectStore(settings, SOURCE, retry=retry)
     return [
         LogFile(item.key, item.size, item.last_modified, in_bucket=True)
         for item in store.list()

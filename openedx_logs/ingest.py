@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from openedx_logs import fetch, ledger
-from openedx_logs.config import OpenEdxLogsSettings
 from openedx_logs.fetch import LogFile
 from openedx_logs.ledger import Entry, Planned
 from openedx_logs.scan import Piece, PieceResult, scan
+from settings import OpenEdxLogsSettings
+from sources.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,10 @@ class Ingested:
     empty: int = 0
 
 
-def list_files(cfg: OpenEdxLogsSettings, max_attempts: int) -> list[LogFile]:
+def list_files(cfg: OpenEdxLogsSettings, retry: RetryPolicy) -> list[LogFile]:
     files = fetch.list_local(cfg.paths) if cfg.paths else []
     if cfg.bucket is not None:
-        files += fetch.list_bucket(cfg.bucket, max_attempts)
+        files += fetch.list_bucket(cfg.bucket, retry)
     return files
 
 

@@ -10,34 +10,34 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from openedx_logs import ingest, kpis, ledger, store, write
-from openedx_logs.config import OpenEdxLogsSettings
-from vocab import DataSourceName, DataSourceStatus
+from settings import OpenEdxLogsSettings, require
+from sources.retry import RetryPolicy
+from vocab import DataSourceName, DataSourceStatus, JobName
 
 if TYPE_CHECKING:
     from db import Database
+    from settings import Settings
 
 logger = logging.getLogger(__name__)
 
-READS = (DataSourceName.OPENEDX_TRACKING_LOGS,)
-WRITES = (
-    "edx_log_file",
-    "edx_log_file_name",
-    "edx_learner_day",
-    "edx_course_activity_weekly",
-    "edx_event_type_day",
-    "edx_enrollment_event",
-    "edx_enrollment_day",
-    "edx_learner_course",
-    "edx_time_spent_day",
-    "kpi_params",
-    "edx_video_viewing",
-    "edx_video",
-    "edx_video_segment",
-    "edx_video_learner",
-)
+JOB = JobName.OPENEDX_LOGS
 
 
-def run(cfg: OpenEdxLogsSettings, db: Database, max_attempts: int = 5) -> list[DataSourceStatus]:
+def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
+    """Read the configured tracking logs (see ``read_logs``)."""
+    cfg = require(settings.openedx_logs, "OPENEDX_LOGS", JOB.name)
+    return read_logs(cfg, db, RetryPolicy.from_attempts(settings.max_req_attempts))
+
+
+def check(settings: Settings) -> str:
+    """List the configured sources and say how many files they hold; read nothing."""
+    cfg = require(settings.openedx_logs, "OPENEDX_LOGS", JOB.name)
+    return describe_sources(cfg, RetryPolicy.from_attempts(settings.max_req_attempts))
+
+
+def read_logs(
+    cfg: OpenEdxLogsSettings, db: Database, retry: RetryPolicy | None = None
+) -> list[DataSourceStatus]:
     """Read what is new in the logs, add it to the event store, rewrite the days it touches.
 
     Ledger rows and the KPI rows they led to commit in one transaction; the event store keeps
@@ -46,7 +46,7 @@ def run(cfg: OpenEdxLogsSettings, db: Database, max_attempts: int = 5) -> list[D
     started = time.monotonic()
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     logger.info("OPENEDX_LOGS: starting (store %s, time zone %s)", cfg.store_path, cfg.time_zone)
-    files = ingest.list_files(cfg, max_attempts)
+    files = ingest.list_files(cfg, retry or RetryPolicy())
     staging = cfg.store_path / "_staging" / uuid.uuid4().hex
     staging.mkdir(parents=True)
     try:
@@ -88,8 +88,8 @@ def run(cfg: OpenEdxLogsSettings, db: Database, max_attempts: int = 5) -> list[D
     return [DataSourceStatus(DataSourceName.OPENEDX_TRACKING_LOGS)]
 
 
-def check(cfg: OpenEdxLogsSettings, max_attempts: int = 5) -> str:
-    """List the configured sources and say how many files they hold; read nothing."""
-    files = ingest.list_files(cfg, max_attempts)
+def describe_sources(cfg: OpenEdxLogsSettings, retry: RetryPolicy | None = None) -> str:
+    """How many files the configured folders and bucket hold, and their size."""
+    files = ingest.list_files(cfg, retry or RetryPolicy())
     size = sum(f.size for f in files)
     return f"{len(files)} tracking-log file(s), {size / 1e6:.1f} MB"

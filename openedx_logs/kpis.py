@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 
 from openedx_logs import queries, store, transform, video
-from openedx_logs.config import OpenEdxLogsSettings
 from openedx_logs.methods import params_hash
+from settings import OpenEdxLogsSettings
 
 logger = logging.getLogger(__name__)
 
@@ -199,9 +199,6 @@ def _videos(con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, out: Kpis)
     events = con.execute(queries.VIDEO_EVENTS).df()
     known = video.known_durations(events)
     views = video.all_viewings(events, known)
-    views = views.assign(start_time=views["start_time"].dt.floor("s")).drop_duplicates(
-        ["course_id", "video_id", "username", "start_time"]
-    )
     segments = pd.concat([video.segment_rows(views, size) for size in (video.SEGMENT_S, 1)])
     learners = video.learner_rows(views, known, cfg.video_completion)
     out.frames["edx_video_viewing"] = views

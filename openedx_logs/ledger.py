@@ -13,7 +13,7 @@ import pandas as pd
 from openedx_logs.fetch import LogFile
 from openedx_logs.reader import SKIP_REASONS
 from openedx_logs.scan import Piece, PieceResult
-from sources.objectstore import ObjectStoreSettings
+from settings import ObjectStoreSettings
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HEAD = 64 * 1024  # decompressed bytes whose hash identifies a file

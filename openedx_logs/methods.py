@@ -15,21 +15,6 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-DEFAULT_PARAMS: dict[str, dict[str, float]] = {
-    "session_gap": {"SESSION_GAP_S": 1800, "LAST_EVENT_S": 60},
-    "eol": {
-        "SESSION_BREAK_S": 12600,
-        "OUTLIER_GAP_S": 1800,
-        "OUTLIER_CREDIT_S": 600,
-        "LAST_EVENT_S": 600,
-        "LOGIN_BREAK_S": 600,
-        "DASHBOARD_BREAK_S": 900,
-        "MIN_VISIT_S": 15,
-    },
-    "ope": {},
-    "window_union": {"WINDOW_S": 120},
-    "canvas_like": {"MIN_GAP_S": 120, "MAX_GAP_S": 600},
-}
 DAY_KEY = ["course_id", "username", "date"]
 OUTPUT_COLUMNS = [*DAY_KEY, "seconds", "sessions", "events"]
 

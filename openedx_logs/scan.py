@@ -12,7 +12,7 @@ import duckdb
 
 from openedx_logs import fetch, reader
 from openedx_logs.fetch import LogFile
-from sources.objectstore import ObjectStoreSettings
+from settings import ObjectStoreSettings
 from vocab import SourceError
 
 TAIL = 4096  # bytes before the resume offset that must match for a file to continue

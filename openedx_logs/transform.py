@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from openedx_logs.config import TimeSpentMethod
 from openedx_logs.methods import METHODS, params_hash
+from settings import TimeSpentMethod
 
 ACTIVATED = "edx.course.enrollment.activated"
 DEACTIVATED = "edx.course.enrollment.deactivated"

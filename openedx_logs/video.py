@@ -125,19 +125,20 @@ def all_viewings(events: pd.DataFrame, durations: dict[tuple[str, str], float]) 
                     "duration": duration,
                 }
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "course_id",
-            "video_id",
-            "username",
-            "start_time",
-            "start_offset",
-            "end_offset",
-            "ended_by",
-            "duration",
-        ],
-    )
+    columns = [
+        "course_id",
+        "video_id",
+        "username",
+        "start_time",
+        "start_offset",
+        "end_offset",
+        "ended_by",
+        "duration",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    # Start times are stored to the second: of two viewings begun in one second, keep the first.
+    frame["start_time"] = pd.to_datetime(frame["start_time"]).dt.floor("s")
+    return frame.drop_duplicates(["course_id", "video_id", "username", "start_time"])
 
 
 def segment_rows(views: pd.DataFrame, size: int) -> pd.DataFrame:

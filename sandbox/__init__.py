@@ -1,4 +1,5 @@
-"""Local emulators of Canvas, BigQuery, Kaltura and Zoom, started together for sandbox runs."""
+"""Local emulators of Canvas, BigQuery, Kaltura and Zoom, and Open edX tracking logs, for sandbox
+runs."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
             "zoom": zoom.start(data.account),
         }
         urls = {name: stack.enter_context(server).url for name, server in servers.items()}
+        urls["tracking_logs"] = _tracking_logs(stack)
         logger.info(
             "sandbox %s: %d courses; emulators at %s",
             size,
@@ -119,6 +121,7 @@ def _sandbox(urls: dict[str, str], data: _Data) -> Sandbox:
             "<sandbox:kaltura_secret>": KALTURA_SECRET,
             "<sandbox:zoom>": urls["zoom"],
             "<sandbox:zoom_secret>": data.account.client_secret,
+            "<sandbox:tracking_logs>": urls["tracking_logs"],
         },
         env={
             "CANVAS__CANVAS_TERM_IDS": str([t["id"] for t in data.university.terms]),
@@ -128,6 +131,18 @@ def _sandbox(urls: dict[str, str], data: _Data) -> Sandbox:
             **_udw_env(data.university),
         },
     )
+
+
+def _tracking_logs(stack: ExitStack) -> str:
+    """A folder of Open edX tracking logs for OPENEDX_LOGS, removed when the sandbox stops."""
+    import tempfile
+    from pathlib import Path
+
+    from sandbox.tracking_logs.files import write_demo
+
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-tracking-logs-"))
+    write_demo(Path(folder))
+    return folder
 
 
 def _udw_env(university: University) -> dict[str, str]:

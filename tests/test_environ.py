@@ -31,6 +31,9 @@ FILLED = {
     "<zoom-account-id>": "acc",
     "<zoom-client-id>": "cid",
     "<zoom-client-secret>": "zoom-secret-789",
+    "<tracking-log-bucket>": "edx-logs",
+    "<access-key-id>": "AKIAEXAMPLE",
+    "<secret-access-key>": "s3-secret-012",
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED_DIRS = {".venv", "tests", "docs", "config", "data", "deploy", ".git", "__pycache__"}
-JOB_PACKAGES = {"course_inventory", "canvas_lti", "online_meetings", "mivideo"}
+JOB_PACKAGES = {"course_inventory", "canvas_lti", "online_meetings", "mivideo", "openedx_logs"}
 GROUND_FLOOR = {"vocab", "redaction", "logs", "settings"}
 
 

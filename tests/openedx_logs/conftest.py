@@ -10,9 +10,9 @@ import pytest
 from oe_helpers import fresh_db
 
 from db import Database
-from openedx_logs.config import OpenEdxLogsSettings, build_openedx_logs
 from sandbox.tracking_logs import files, scenario
 from sandbox.tracking_logs.scenario import EXCLUDED, Scenario
+from settings import OpenEdxLogsSettings, build_openedx_logs
 
 pytest_plugins = ["s3_fixtures"]
 

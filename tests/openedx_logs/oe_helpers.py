@@ -14,7 +14,7 @@ import pandas as pd
 from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
-from environ import DbSettings
+from settings import DbSettings
 
 TABLE_KEYS = {
     "edx_learner_day": ("course_id", "username", "date"),

@@ -9,11 +9,12 @@ from oe_helpers import COLUMNS, expected_rows, snapshot, table_rows
 from s3_fixtures import S3_KEY_ID, S3_SECRET
 
 from db import Database
-from environ import Secret
 from openedx_logs import job
+from redaction import Secret
 from sandbox.tracking_logs import expected, files
 from sandbox.tracking_logs.scenario import Scenario
-from sources.objectstore import ObjectStore, ObjectStoreSettings
+from settings import ObjectStoreSettings
+from sources.objectstore import ObjectStore
 from vocab import DataSourceName
 
 
@@ -41,13 +42,13 @@ def test_logs_in_a_bucket_give_the_ground_truth(
         "SECRET_ACCESS_KEY": S3_SECRET,
     }
     cfg = settings_for([], BUCKET=section)
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     truth = expected.tables(santiago)
     for table, columns in COLUMNS.items():
         assert table_rows(sqlite_db, table, columns) == expected_rows(truth[table], columns)
     paths = set(sqlite_db.query_frame("SELECT path FROM edx_log_file")["path"])
     assert paths == {f"s3:logrotate/lms-1/{p.name}" for p in local}
     before = snapshot(sqlite_db)
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     assert snapshot(sqlite_db) == before
-    assert job.check(cfg).startswith("4 tracking-log file(s)")
+    assert job.describe_sources(cfg).startswith("4 tracking-log file(s)")

@@ -8,10 +8,10 @@ import hjson
 import jsonschema
 import pytest
 
-from openedx_logs.config import build_openedx_logs
+from settings import build_openedx_logs
 from vocab import ConfigError
 
-SCHEMA = Path(__file__).parents[2] / "openedx_logs" / "schema_section.hjson"
+SCHEMA = Path(__file__).parents[2] / "config" / "env_schema.hjson"
 
 
 def test_defaults_relative_paths_and_method_parameters(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_bad_sections_name_the_problem(tmp_path: Path) -> None:
 
 
 def test_the_schema_section_refuses_unknown_methods_and_keys() -> None:
-    schema = hjson.loads(SCHEMA.read_text())["OPENEDX_LOGS"]
+    schema = hjson.loads(SCHEMA.read_text())["properties"]["OPENEDX_LOGS"]
     good = {
         "STORE_PATH": "s",
         "PATHS": ["x"],

@@ -36,7 +36,7 @@ def test_one_file_two_halves_and_a_gzipped_renamed_copy_give_the_same_tables(
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_bytes(data)
         db = fresh_db(tmp_path, f"{name}.sqlite")
-        job.run(settings_for([str(folder)], STORE_PATH=str(tmp_path / f"store-{name}")), db)
+        job.read_logs(settings_for([str(folder)], STORE_PATH=str(tmp_path / f"store-{name}")), db)
         snapshots.append(snapshot(db))
     assert snapshots[0]["edx_learner_day"]
     assert snapshots[0] == snapshots[1] == snapshots[2]
@@ -46,10 +46,10 @@ def test_a_rerun_changes_nothing_and_writes_no_kpi_rows(
     log_dir: Path, sqlite_db: Database, settings_for: Callable
 ) -> None:
     cfg = settings_for([str(log_dir)])
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     before = snapshot(sqlite_db)
     sqlite_db.rows_written.clear()
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     assert snapshot(sqlite_db) == before
     assert not set(sqlite_db.rows_written) & {"edx_learner_day", "edx_time_spent_day"}
 
@@ -65,12 +65,12 @@ def test_a_late_file_lands_on_its_own_days(
     late.unlink()
     db = fresh_db(tmp_path, "late.sqlite")
     cfg = settings_for([str(folder)])
-    job.run(cfg, db)
+    job.read_logs(cfg, db)
     partial = snapshot(db)
     late.write_bytes(held)
-    job.run(cfg, db)
+    job.read_logs(cfg, db)
     reference = fresh_db(tmp_path, "all.sqlite")
-    job.run(settings_for([str(folder)], STORE_PATH=str(tmp_path / "store-all")), reference)
+    job.read_logs(settings_for([str(folder)], STORE_PATH=str(tmp_path / "store-all")), reference)
     assert snapshot(db) == snapshot(reference)
     assert partial != snapshot(reference)
 
@@ -86,10 +86,10 @@ def test_days_are_counted_in_the_configured_time_zone(
         '"course_id":"course-v1:Uni+C1+2024"},"event":{}}\n'
     )
     (folder / "tracking.log").write_text(line)
-    job.run(settings_for([str(folder)], zone="America/Santiago"), sqlite_db)
+    job.read_logs(settings_for([str(folder)], zone="America/Santiago"), sqlite_db)
     santiago = sqlite_db.query_frame("SELECT date FROM edx_learner_day")["date"].astype(str)
     utc_db = fresh_db(tmp_path, "utc.sqlite")
-    job.run(settings_for([str(folder)], zone="UTC", STORE_PATH=str(tmp_path / "s2")), utc_db)
+    job.read_logs(settings_for([str(folder)], zone="UTC", STORE_PATH=str(tmp_path / "s2")), utc_db)
     utc = utc_db.query_frame("SELECT date FROM edx_learner_day")["date"].astype(str)
     assert [d[:10] for d in santiago] == ["2024-03-04"]
     assert [d[:10] for d in utc] == ["2024-03-05"]
@@ -98,11 +98,11 @@ def test_days_are_counted_in_the_configured_time_zone(
 def test_course_team_and_listed_usernames_are_excluded_only_when_asked(
     log_dir: Path, sqlite_db: Database, tmp_path: Path, settings_for: Callable
 ) -> None:
-    job.run(settings_for([str(log_dir)]), sqlite_db)
+    job.read_logs(settings_for([str(log_dir)]), sqlite_db)
     users = set(sqlite_db.query_frame("SELECT username FROM edx_learner_course")["username"])
     assert STAFF not in users and "audit_bot" not in users and users
     kept = fresh_db(tmp_path, "kept.sqlite")
-    job.run(
+    job.read_logs(
         settings_for(
             [str(log_dir)],
             EXCLUDE_COURSE_TEAM=False,
@@ -119,6 +119,6 @@ def test_a_course_filter_keeps_only_those_courses(
     log_dir: Path, sqlite_db: Database, settings_for: Callable
 ) -> None:
     wanted = "SandboxU/HIST200/2024_Spring"
-    job.run(settings_for([str(log_dir)], COURSES=[wanted]), sqlite_db)
+    job.read_logs(settings_for([str(log_dir)], COURSES=[wanted]), sqlite_db)
     courses = set(sqlite_db.query_frame("SELECT course_id FROM edx_learner_day")["course_id"])
     assert courses == {wanted}

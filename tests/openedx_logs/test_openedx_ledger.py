@@ -36,14 +36,14 @@ def test_renamed_and_recompressed_copies_are_recognised(
     folder = tmp_path / "logs"
     paths = files.render(small).write(folder)
     cfg = settings_for([str(folder)])
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     before, rows, stored = snapshot(sqlite_db), ledger(sqlite_db), events_in_store(cfg)
     first = paths[0]
     first.rename(folder / "renamed-copy.gz")
     plain = folder / "recompressed.log.gz"
     plain.write_bytes(gzip.compress(gzip.decompress(paths[1].read_bytes()), 1))
     paths[1].unlink()
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     assert snapshot(sqlite_db) == before
     after = ledger(sqlite_db)
     assert sorted(r["fingerprint"] for r in after) == sorted(r["fingerprint"] for r in rows)
@@ -65,12 +65,12 @@ def test_a_grown_file_continues_where_it_stopped(
     cut = len(whole) // 2 + 17  # inside a line: that line must wait for the rest
     live.write_bytes(whole[:cut])
     cfg = settings_for([str(folder)])
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     first = ledger(sqlite_db)[0]
     assert first["held_back_bytes"] > 0
     assert first["content_bytes"] + first["held_back_bytes"] == cut
     live.write_bytes(whole)
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     grown = ledger(sqlite_db)
     assert len(grown) == 1 and grown[0]["content_bytes"] == len(whole)
     assert grown[0]["held_back_bytes"] == 0
@@ -79,7 +79,7 @@ def test_a_grown_file_continues_where_it_stopped(
     once.mkdir()
     (once / "tracking.log").write_bytes(whole)
     other = fresh_db(tmp_path, "once.sqlite")
-    job.run(settings_for([str(once)], STORE_PATH=str(tmp_path / "store-once")), other)
+    job.read_logs(settings_for([str(once)], STORE_PATH=str(tmp_path / "store-once")), other)
     assert snapshot(sqlite_db) == snapshot(other)
 
 
@@ -94,12 +94,12 @@ def test_changed_content_is_read_again(
     live = folder / "tracking.log"
     live.write_bytes(whole)
     cfg = settings_for([str(folder)])
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     assert len(whole) > 70_000  # the change lies past the identifying head
     changed = whole[:-2000] + whole[-2000:].replace(b"learner00", b"learner09")
     assert changed != whole
     live.write_bytes(changed)
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     rows = ledger(sqlite_db)
     assert len(rows) == 1
     assert rows[0]["lines_read"] == changed.count(b"\n")  # counted once, not added up
@@ -117,7 +117,7 @@ def test_a_cut_gzip_fails_alone_and_an_empty_file_waits(
     empty = folder / "tracking.log-empty"
     empty.write_bytes(b"")
     cfg = settings_for([str(folder)])
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     rows = {Path(r["path"]).name: r for r in ledger(sqlite_db)}
     assert rows[paths[1].name]["status"] == "failed"
     assert "ended before the end-of-stream" in rows[paths[1].name]["error"]
@@ -126,7 +126,7 @@ def test_a_cut_gzip_fails_alone_and_an_empty_file_waits(
     shutil.copyfile(paths[0], tmp_path / "first.gz")
     empty.write_bytes(gzip.decompress((tmp_path / "first.gz").read_bytes())[:0] + b"\n")
     paths[1].write_bytes(data)  # the complete file arrives again
-    job.run(cfg, sqlite_db)
+    job.read_logs(cfg, sqlite_db)
     rows = {Path(r["path"]).name: r for r in ledger(sqlite_db)}
     assert rows[paths[1].name]["status"] == "read"
     assert rows[empty.name]["lines_read"] == 1

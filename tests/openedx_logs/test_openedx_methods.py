@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from openedx_logs import methods
-from openedx_logs.config import TimeSpentMethod
-from openedx_logs.methods import DEFAULT_PARAMS
 from openedx_logs.transform import time_spent
+from settings import TIME_SPENT_DEFAULTS as DEFAULT_PARAMS
+from settings import TimeSpentMethod
 
 DAY = date(2024, 3, 4)
 

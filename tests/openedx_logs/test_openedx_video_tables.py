@@ -44,7 +44,7 @@ def test_the_worked_video_case_and_per_learner_figures(
     ]
     (folder / "tracking.log").write_text("\n".join(lines) + "\n")
     cfg = settings_for([str(folder)], zone="UTC")
-    job.run(cfg, database)
+    job.read_logs(cfg, database)
     learners = database.query_frame(
         "SELECT username, viewings, watched_seconds, unique_seconds, coverage, completed "
         "FROM edx_video_learner ORDER BY username"
@@ -79,5 +79,5 @@ def test_the_worked_video_case_and_per_learner_figures(
     assert {"segment": 10, "users": 2} in segments and {"segment": 19, "users": 1} in segments
     assert len(database.query_frame("SELECT * FROM edx_video_viewing")) == 3
     before = snapshot(database)
-    job.run(cfg, database)
+    job.read_logs(cfg, database)
     assert snapshot(database) == before

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from s3_fixtures import S3_KEY_ID, S3_SECRET, s3_bucket, s3_server  # noqa: F401
 
-from environ import Secret
-from sources.objectstore import ObjectStore, ObjectStoreSettings
+from redaction import Secret
+from settings import ObjectStoreSettings
+from sources.objectstore import ObjectStore
+from sources.retry import RetryPolicy
 from vocab import DataSourceName, ResourceNotFound, RetriableSourceError
 
 SOURCE = DataSourceName.OPENEDX_TRACKING_LOGS
@@ -16,7 +18,7 @@ def store(endpoint: str, bucket: str, prefix: str = "", attempts: int = 2) -> Ob
     settings = ObjectStoreSettings(
         bucket, S3_KEY_ID, Secret(S3_SECRET), prefix=prefix, endpoint_url=endpoint
     )
-    return ObjectStore(settings, SOURCE, max_attempts=attempts)
+    return ObjectStore(settings, SOURCE, retry=RetryPolicy.from_attempts(attempts))
 
 
 def test_put_list_and_stream(s3_server: str, s3_bucket: str) -> None:  # noqa: F811
