@@ -154,6 +154,12 @@ class JobName(Enum):
                 ("course_id", "video_id", "segment_length", "segment"),
             ),
             TableSpec("edx_video_learner", "merge", ("course_id", "video_id", "username")),
+            TableSpec("edx_page_day", "merge", ("course_id", "date", "page")),
+            TableSpec(
+                "edx_time_on_page_day",
+                "merge",
+                ("course_id", "username", "date", "page", "method", "params_hash"),
+            ),
         ),
     )
 

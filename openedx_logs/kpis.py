@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from openedx_logs import queries, store, transform, video
+from openedx_logs import pages, queries, store, transform, video
 from openedx_logs.methods import params_hash
 from settings import OpenEdxLogsSettings
 
@@ -66,10 +66,17 @@ def compute(
     out.frames["edx_course_activity_weekly"] = _dated(
         con.execute(queries.ACTIVITY_WEEKLY).df(), "week_start"
     )
-    out.frames["edx_time_spent_day"] = _time_spent(con, cfg, set(days))
+    spent, on_page = _time_spent(con, cfg, set(days))
+    out.frames["edx_time_spent_day"] = spent
+    out.frames["edx_time_on_page_day"] = on_page
+    out.frames["edx_page_day"] = _dated(con.execute(queries.PAGE_DAY).df())
     _enrollment(con, out, set(days))
     out.frames["edx_learner_course"] = _learner_course(con, cfg, out, old_seconds)
-    out.frames["kpi_params"] = transform.kpi_params(cfg.methods, "OPENEDX_LOGS")
+    hashed = {params_hash(m.name, m.params) for m in cfg.methods}
+    extra = [
+        m for m in pages.page_methods(cfg.methods) if params_hash(m.name, m.params) not in hashed
+    ]
+    out.frames["kpi_params"] = transform.kpi_params([*cfg.methods, *extra], "OPENEDX_LOGS")
     _videos(con, cfg, out)
     return out
 
@@ -97,7 +104,11 @@ def _prepare(
             )
             continue
         sql = queries.EVENTS.format(
-            name=name, zone=_lit(cfg.time_zone), where=where, page_key=queries.PAGE_KEY
+            name=name,
+            zone=_lit(cfg.time_zone),
+            where=where,
+            page_key=queries.PAGE_KEY,
+            navigation=queries.NAVIGATION,
         )
         con.execute(sql, [files])
     con.execute("CREATE OR REPLACE TEMP TABLE recompute (d DATE)")
@@ -129,16 +140,20 @@ def _dated(frame: pd.DataFrame, column: str = "date") -> pd.DataFrame:
 
 def _time_spent(
     con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, days: set[date]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """edx_time_spent_day and edx_time_on_page_day rows of the recomputed days."""
     rows = con.execute("SELECT COUNT(*) FROM window_events").fetchone()
     buckets = max(1, int(rows[0] if rows else 0) // TIME_SPENT_BUCKET_ROWS + 1)
-    frames = []
+    spent_frames, page_frames = [], []
+    on_pages = pages.page_methods(cfg.methods)
     for bucket in range(buckets):
         sql = queries.TIME_SPENT_INPUT.format(buckets=buckets, bucket=bucket)
         events = _dated(con.execute(sql).df())
         spent = transform.time_spent(events, cfg.methods)
         if not spent.empty:
-            frames.append(spent[spent["date"].isin(days)])
+            spent_frames.append(spent[spent["date"].isin(days)])
+        paged = pages.time_on_page(events, on_pages)
+        page_frames.append(paged[paged["date"].isin(days)])
     columns = [
         "course_id",
         "username",
@@ -149,9 +164,12 @@ def _time_spent(
         "sessions",
         "events",
     ]
-    return (
-        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    spent_all = (
+        pd.concat(spent_frames, ignore_index=True)[columns]
+        if spent_frames
+        else pd.DataFrame(columns=columns)
     )
+    return spent_all, pd.concat(page_frames, ignore_index=True)
 
 
 def _enrollment(con: duckdb.DuckDBPyConnection, out: Kpis, days: set[date]) -> None:

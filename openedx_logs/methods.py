@@ -52,13 +52,18 @@ def _per_day(events: pd.DataFrame, credit: np.ndarray, starts: np.ndarray) -> pd
     return out[OUTPUT_COLUMNS]
 
 
+def session_gap_credits(events: pd.DataFrame, params: Mapping[str, float]) -> np.ndarray:
+    """Seconds credited to each event by `session_gap`, and where sessions start."""
+    gap = _gaps(events, ["course_id", "username"])
+    breaks = ~(gap <= params["SESSION_GAP_S"])
+    return np.stack([np.where(breaks, params["LAST_EVENT_S"], gap), _starts(gap, breaks)])
+
+
 def session_gap(events: pd.DataFrame, params: Mapping[str, float]) -> pd.DataFrame:
     """Gaps up to SESSION_GAP_S credited to the earlier event; a session's last event gets
     LAST_EVENT_S."""
-    gap = _gaps(events, ["course_id", "username"])
-    breaks = ~(gap <= params["SESSION_GAP_S"])
-    credit = np.where(breaks, params["LAST_EVENT_S"], gap)
-    return _per_day(events, credit, _starts(gap, breaks))
+    credit, starts = session_gap_credits(events, params)
+    return _per_day(events, credit, starts.astype(bool))
 
 
 def window_union(events: pd.DataFrame, params: Mapping[str, float]) -> pd.DataFrame:
@@ -95,10 +100,13 @@ def ope(events: pd.DataFrame, params: Mapping[str, float]) -> pd.DataFrame:
     return out[OUTPUT_COLUMNS]
 
 
-def eol(events: pd.DataFrame, params: Mapping[str, float]) -> pd.DataFrame:
+def eol_credits(events: pd.DataFrame, params: Mapping[str, float]) -> np.ndarray:
     """EOL's classifier: per day, breaks at long gaps (shorter before login or dashboard
     referers), outlier gaps and session ends credited a fixed amount, page_close ends at 0,
-    consecutive events on one page form a visit and visits under MIN_VISIT_S are dropped."""
+    consecutive events on one page form a visit and visits under MIN_VISIT_S are dropped.
+
+    Returns the seconds kept per event, where sessions start and where page visits start.
+    Events without a page stay on the page the learner was on."""
     gap = _gaps(events, DAY_KEY)
     referer = events["referer"].fillna("").to_numpy(dtype=object)
     next_referer = np.append(referer[1:], "").astype(str)
@@ -114,13 +122,27 @@ def eol(events: pd.DataFrame, params: Mapping[str, float]) -> pd.DataFrame:
     credit = np.where(gap > params["OUTLIER_GAP_S"], params["OUTLIER_CREDIT_S"], gap)
     credit = np.where(ended, np.where(closing, 0.0, params["LAST_EVENT_S"]), credit)
     starts = _starts(gap, breaks)
-    page = events["page_key"].fillna("").to_numpy(dtype=object)
+    page = current_page(events).to_numpy(dtype=object)
     new_visit = starts.copy()
     new_visit[1:] |= page[1:] != page[:-1]
     visit = np.cumsum(new_visit)
     visit_seconds = pd.Series(credit).groupby(visit).transform("sum").to_numpy()
     kept = np.where(visit_seconds >= params["MIN_VISIT_S"], credit, 0.0)
-    return _per_day(events, kept, starts)
+    return np.stack([kept, starts, new_visit])
+
+
+def eol(events: pd.DataFrame, params: Mapping[str, float]) -> pd.DataFrame:
+    """EOL's time on course: the sum of `eol_credits` per day."""
+    kept, starts, _ = eol_credits(events, params)
+    return _per_day(events, kept, starts.astype(bool))
+
+
+def current_page(events: pd.DataFrame) -> pd.Series:
+    """Each event's page: its own, else the last one the learner opened that day in the course
+    (days stand alone, as in EOL, so a day's figures never depend on older days)."""
+    pages = events["page_key"].replace("", None)
+    keys = [events["course_id"], events["username"], events["date"]]
+    return pages.groupby(keys, sort=False).ffill().fillna("")
 
 
 METHODS: dict[str, Callable[[pd.DataFrame, Mapping[str, float]], pd.DataFrame]] = {

@@ -22,9 +22,25 @@ WHERE e.event_type LIKE '%studio%' OR e.event_type LIKE '%instructor%'
 
 # The URL an event is about: server events are often the URL path itself.
 _URL = "CASE WHEN e.event_type LIKE '/%' THEN e.event_type ELSE e.page END"
-PAGE_KEY = f"""COALESCE(
-    NULLIF(regexp_extract({_URL}, '/courseware/([^/?#]+/[^/?#]+(/[0-9]+)?)', 1), ''),
-    regexp_replace(split_part(split_part({_URL}, '?', 1), '#', 1), '/+$', ''))"""
+SEQUENCE_TYPES = (
+    "'seq_goto', 'seq_next', 'seq_prev', 'edx.ui.lms.sequence.next_selected', "
+    "'edx.ui.lms.sequence.previous_selected', 'edx.ui.lms.sequence.tab_selected'"
+)
+_COURSEWARE = "/courseware/[^/?#]+/([^/?#]+)/?([0-9]*)"
+# A page is a vertical, `<sequential block>/<position>`, from a sequence navigation event or a
+# courseware URL; any other page is its URL without query, fragment, trailing `/` or `/<n>`.
+PAGE_KEY = f"""CASE
+    WHEN e.event_type IN ({SEQUENCE_TYPES}) AND e.seq_new IS NOT NULL
+         AND strpos(e.item_id, 'block@') > 0
+        THEN split_part(e.item_id, 'block@', 2) || '/' || CAST(e.seq_new AS VARCHAR)
+    WHEN regexp_matches({_URL}, '{_COURSEWARE}')
+        THEN regexp_extract({_URL}, '{_COURSEWARE}', 1) || '/'
+             || COALESCE(NULLIF(regexp_extract({_URL}, '{_COURSEWARE}', 2), ''), '1')
+    ELSE regexp_replace(url_decode(split_part(split_part({_URL}, '?', 1), '#', 1)),
+                        '(/[0-9]+)?/*$', '')
+    END"""
+NAVIGATION = f"""(e.event_type IN ({SEQUENCE_TYPES})
+    OR (e.event_type LIKE '/%' AND regexp_matches(e.event_type, '{_COURSEWARE}')))"""
 
 # Stored events of some partitions, with the learner resolved, the local day and the labels.
 # {zone} is a validated IANA name; {where} adds the course filter and the exclusions.
@@ -39,7 +55,7 @@ SELECT * FROM (
         e.ts, e.fp,
         CAST(timezone('{zone}', timezone('UTC', e.ts)) AS DATE) AS local_date,
         e.event_type, COALESCE(e.event_source, '') AS event_source, e.session, e.referer,
-        e.item_id, e.mode, e.success, {page_key} AS page_key,
+        e.item_id, e.mode, e.success, {page_key} AS page_key, {navigation} AS is_nav,
         e.cur_time, e.old_time, e.new_time, e.duration,
         e.event_source IS DISTINCT FROM 'task'
             AND e.event_type NOT LIKE 'edx.course.enrollment.%' AS is_active,
@@ -94,7 +110,7 @@ GROUP BY course_id, week_start, label
 
 TIME_SPENT_INPUT = """
 SELECT course_id, username, epoch_us(ts) / 1e6 AS ts, local_date AS date, session, referer,
-       event_type, page_key
+       event_type, page_key, is_nav
 FROM window_events
 WHERE event_source <> 'task' AND hash(username) % {buckets} = {bucket}
 ORDER BY course_id, username, ts, fp
@@ -144,4 +160,12 @@ ORDER BY course_id, item_id, username, ts, fp
 COURSE_LEARNERS = """
 SELECT course_id, COUNT(DISTINCT username) AS learners FROM history_events
 WHERE event_source <> 'task' GROUP BY course_id
+"""
+
+PAGE_DAY = """
+SELECT course_id, local_date AS date, SUBSTR(page_key, 1, 255) AS page, COUNT(*) AS views,
+       COUNT(DISTINCT username) AS users
+FROM window_events
+WHERE is_nav AND page_key <> '' AND local_date IN (SELECT d FROM recompute)
+GROUP BY course_id, local_date, SUBSTR(page_key, 1, 255)
 """

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from db import Database, Tx
 
 # Tables rewritten by local day, by ISO week, entirely, or merged by key.
-BY_DAY = ("edx_learner_day", "edx_event_type_day", "edx_enrollment_event")
+BY_DAY = ("edx_learner_day", "edx_event_type_day", "edx_enrollment_event", "edx_page_day")
 VIDEO_TABLES = ("edx_video_viewing", "edx_video", "edx_video_segment", "edx_video_learner")
 MERGED = {"edx_learner_course": ("course_id", "username"), "kpi_params": ("params_hash",)}
 
@@ -55,6 +55,14 @@ def write(tx: Tx, ledger_rows: pd.DataFrame, name_rows: pd.DataFrame, kpis: Kpis
         {**day_binds, **hash_binds},
     )
     _append(tx, "edx_time_spent_day", kpis.frames["edx_time_spent_day"])
+    page_hashes = sorted(set(kpis.frames["edx_time_on_page_day"]["params_hash"])) or hashes
+    page_binds, page_list = _in_list("p", page_hashes)
+    tx.delete_where(
+        "edx_time_on_page_day",
+        f"date IN ({day_list}) AND params_hash IN ({page_list})",
+        {**day_binds, **page_binds},
+    )
+    _append(tx, "edx_time_on_page_day", kpis.frames["edx_time_on_page_day"])
     week_binds, week_list = _in_list("w", kpis.weeks)
     tx.delete_where("edx_course_activity_weekly", f"week_start IN ({week_list})", week_binds)
     _append(tx, "edx_course_activity_weekly", kpis.frames["edx_course_activity_weekly"])

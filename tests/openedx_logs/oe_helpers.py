@@ -90,6 +90,8 @@ KPI_TABLES = (
     "edx_video",
     "edx_video_segment",
     "edx_video_learner",
+    "edx_page_day",
+    "edx_time_on_page_day",
 )
 
 
