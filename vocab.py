@@ -155,6 +155,7 @@ class JobName(Enum):
             ),
             TableSpec("edx_video_learner", "merge", ("course_id", "video_id", "username")),
             TableSpec("edx_page_day", "merge", ("course_id", "date", "page")),
+            TableSpec("edx_engagement_week", "merge", ("course_id", "username", "week_start")),
             TableSpec(
                 "edx_time_on_page_day",
                 "merge",

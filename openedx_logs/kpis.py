@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from openedx_logs import pages, queries, store, transform, video
+from openedx_logs import engagement, pages, queries, store, transform, video
 from openedx_logs.methods import params_hash
 from settings import OpenEdxLogsSettings
 
@@ -63,6 +63,10 @@ def compute(
     _prepare(con, cfg, days, weeks)
     out.frames["edx_learner_day"] = _dated(con.execute(queries.LEARNER_DAY).df())
     out.frames["edx_event_type_day"] = _dated(con.execute(queries.EVENT_TYPE_DAY).df())
+    engagement_week = con.execute(queries.ENGAGEMENT_WEEK).df()
+    out.frames["edx_engagement_week"] = engagement.with_segments(
+        _dated(engagement_week, "week_start")
+    )
     out.frames["edx_course_activity_weekly"] = _dated(
         con.execute(queries.ACTIVITY_WEEKLY).df(), "week_start"
     )
@@ -92,7 +96,8 @@ def _prepare(
     every = store.all_files(root)
     con.execute(queries.USER_MAP, [every])
     where = _filters(con, cfg, every)
-    week_days = {w + timedelta(days=k) for w in weeks for k in range(7)}
+    # Whole weeks, and the week before each for the engagement comparison.
+    week_days = {w + timedelta(days=k) for w in weeks for k in range(-7, 7)}
     context = store.neighbourhood(days, cfg.look_back_days + 1, 2) | store.neighbourhood(
         week_days, 1, 1
     )

@@ -169,3 +169,63 @@ FROM window_events
 WHERE is_nav AND page_key <> '' AND local_date IN (SELECT d FROM recompute)
 GROUP BY course_id, local_date, SUBSTR(page_key, 1, 255)
 """
+
+# The pipeline's engagement metrics per learner and ISO week, and the range of each against
+# the course's learners active that week: low [0, p15), normal [p15, p85), high [p85, ...);
+# high also needs a value above p15 and above 0, so a metric where learners do not differ
+# (p15 = p85) or that most never reach (p85 = 0) marks nobody high.
+ENGAGEMENT_METRICS = (
+    "problem_attempts",
+    "problems_attempted",
+    "problems_completed",
+    "problem_attempts_per_completed",
+    "videos_viewed",
+    "discussion_contributions",
+    "days_active",
+)
+_BOUNDS = ",\n".join(
+    f"        quantile_cont({m}, 0.15) AS {m}_p15, quantile_cont({m}, 0.85) AS {m}_p85"
+    for m in ENGAGEMENT_METRICS
+)
+_RANGES = ",\n".join(
+    f"    CASE WHEN r.{m} IS NULL OR b.{m}_p15 IS NULL THEN NULL\n"
+    f"         WHEN r.{m} < b.{m}_p15 THEN 'low'\n"
+    f"         WHEN r.{m} >= b.{m}_p85 AND r.{m} > b.{m}_p15 AND r.{m} > 0 THEN 'high'\n"
+    f"         ELSE 'normal' END AS {m}_range"
+    for m in ENGAGEMENT_METRICS
+)
+ENGAGEMENT_WEEK = f"""
+WITH per AS (
+    SELECT course_id, username, CAST(DATE_TRUNC('week', local_date) AS DATE) AS week_start,
+        SUM(CASE WHEN is_problem THEN 1 ELSE 0 END) AS problem_attempts,
+        COUNT(DISTINCT CASE WHEN is_problem THEN item_id END) AS problems_attempted,
+        COUNT(DISTINCT CASE WHEN is_problem AND success = 'correct' THEN item_id END)
+            AS problems_completed,
+        COUNT(DISTINCT CASE WHEN is_play THEN item_id END) AS videos_viewed,
+        SUM(CASE WHEN is_forum THEN 1 ELSE 0 END) AS discussion_contributions,
+        COUNT(DISTINCT CASE WHEN is_active THEN local_date END) AS days_active
+    FROM window_events WHERE event_source <> 'task'
+    GROUP BY course_id, username, CAST(DATE_TRUNC('week', local_date) AS DATE)
+), r AS (
+    SELECT *, CASE WHEN problems_completed > 0
+                   THEN problem_attempts * 1.0 / problems_completed END
+                  AS problem_attempts_per_completed,
+           LAG(week_start) OVER (PARTITION BY course_id, username ORDER BY week_start)
+               AS previous_week,
+           LAG(days_active) OVER (PARTITION BY course_id, username ORDER BY week_start)
+               AS previous_days_active
+    FROM per
+), b AS (
+    SELECT course_id, week_start,
+{_BOUNDS}
+    FROM r WHERE days_active > 0 GROUP BY course_id, week_start
+)
+SELECT r.course_id, r.username, r.week_start, r.problem_attempts, r.problems_attempted,
+    r.problems_completed, r.problem_attempts_per_completed, r.videos_viewed,
+    r.discussion_contributions, r.days_active,
+{_RANGES},
+    CASE WHEN r.previous_week = r.week_start - INTERVAL 7 DAY
+         THEN r.previous_days_active ELSE 0 END AS previous_days_active
+FROM r JOIN b ON b.course_id = r.course_id AND b.week_start = r.week_start
+WHERE r.week_start IN (SELECT w FROM recompute_weeks)
+"""

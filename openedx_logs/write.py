@@ -66,6 +66,8 @@ def write(tx: Tx, ledger_rows: pd.DataFrame, name_rows: pd.DataFrame, kpis: Kpis
     week_binds, week_list = _in_list("w", kpis.weeks)
     tx.delete_where("edx_course_activity_weekly", f"week_start IN ({week_list})", week_binds)
     _append(tx, "edx_course_activity_weekly", kpis.frames["edx_course_activity_weekly"])
+    tx.delete_where("edx_engagement_week", f"week_start IN ({week_list})", week_binds)
+    _append(tx, "edx_engagement_week", kpis.frames["edx_engagement_week"])
     tx.delete_where("edx_enrollment_day", "1 = 1")
     _append(tx, "edx_enrollment_day", kpis.frames["edx_enrollment_day"])
     if kpis.videos:

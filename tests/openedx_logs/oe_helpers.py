@@ -92,6 +92,7 @@ KPI_TABLES = (
     "edx_video_learner",
     "edx_page_day",
     "edx_time_on_page_day",
+    "edx_engagement_week",
 )
 
 
