@@ -343,6 +343,7 @@ class OpenEdxLogsSettings:
     look_back_days: int = 1
     workers: int = 2
     video_completion: float = 0.90  # share of a video's seconds that counts as completed
+    video_pairing: str = "pipeline"  # or "aspects": how plays pair with what ends them
     methods: tuple[TimeSpentMethod, ...] = field(
         default_factory=lambda: (
             TimeSpentMethod("session_gap", TIME_SPENT_DEFAULTS["session_gap"]),
@@ -376,6 +377,7 @@ def build_openedx_logs(section: Mapping[str, Any], base_dir: Path) -> OpenEdxLog
         look_back_days=section.get("LOOK_BACK_DAYS", 1),
         workers=section.get("WORKERS", 2),
         video_completion=section.get("VIDEO_COMPLETION", 0.90),
+        video_pairing=section.get("VIDEO_PAIRING", "pipeline"),
         methods=_methods(section),
     )
 

@@ -221,7 +221,7 @@ def _videos(con: duckdb.DuckDBPyConnection, cfg: OpenEdxLogsSettings, out: Kpis)
     out.videos = [row[0] for row in con.execute("SELECT video_id FROM touched_videos").fetchall()]
     events = con.execute(queries.VIDEO_EVENTS).df()
     known = video.known_durations(events)
-    views = video.all_viewings(events, known)
+    views = video.all_viewings(events, known, cfg.video_pairing)
     segments = pd.concat([video.segment_rows(views, size) for size in (video.SEGMENT_S, 1)])
     learners = video.learner_rows(views, known, cfg.video_completion)
     out.frames["edx_video_viewing"] = views

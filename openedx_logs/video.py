@@ -72,6 +72,31 @@ def viewings(events: Iterable[tuple], duration: float | None) -> Iterator[Viewin
         yield Viewing(start, end, ended_by, started)
 
 
+def aspects_viewings(events: Iterable[tuple], duration: float | None) -> Iterator[Viewing]:
+    """Aspects' pairing: each play runs to the last non-play event before the next play (its
+    position: `currentTime`, or a seek's `old_time`); the same viewings are dropped."""
+    play: tuple[float, pd.Timestamp] | None = None
+    last: tuple[float, str] | None = None
+    for ts, kind, cur, old, _new in [*events, (None, "play_video", None, None, None)]:
+        if kind in PLAY:
+            if play is not None and last is not None:
+                viewing = Viewing(play[0], last[0], last[1], play[1])
+                if _kept(viewing, duration):
+                    yield viewing
+            position = _offset(cur)
+            play, last = (None if position is None else (position, ts)), None
+        elif kind in PAUSE or kind in SEEK:
+            position = _offset(old if kind in SEEK else (cur if cur is not None else 0.0))
+            if position is not None:
+                last = (position, "seek" if kind in SEEK else kind.split("_")[0].split(".")[-1])
+
+
+def _kept(v: Viewing, duration: float | None) -> bool:
+    if v.end < v.start or v.end - v.start < MIN_VIEWING_S:
+        return False
+    return duration is None or v.end <= duration + 1
+
+
 def segments(start: float, end: float, size: int) -> range:
     """The segments a viewing covers: int(start) // size to int(end) // size."""
     return range(int(start) // size, int(end) // size + 1)
@@ -103,7 +128,9 @@ def known_durations(events: pd.DataFrame) -> dict[tuple[str, str], float]:
     return {key: float(value) for key, value in grouped.items()}
 
 
-def all_viewings(events: pd.DataFrame, durations: dict[tuple[str, str], float]) -> pd.DataFrame:
+def all_viewings(
+    events: pd.DataFrame, durations: dict[tuple[str, str], float], pairing: str = "pipeline"
+) -> pd.DataFrame:
     """edx_video_viewing rows from video events sorted by course, video, learner and time."""
     rows = []
     columns = ["ts", "event_type", "cur_time", "old_time", "new_time"]
@@ -112,7 +139,8 @@ def all_viewings(events: pd.DataFrame, durations: dict[tuple[str, str], float]) 
     ):
         duration = durations.get((course, video))
         records = group[columns].astype(object).where(group[columns].notna(), None)
-        for v in viewings(records.itertuples(index=False, name=None), duration):
+        pair = aspects_viewings if pairing == "aspects" else viewings
+        for v in pair(records.itertuples(index=False, name=None), duration):
             rows.append(
                 {
                     "course_id": course,

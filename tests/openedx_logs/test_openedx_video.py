@@ -81,3 +81,37 @@ def test_unknown_duration_from_the_drop_off_and_segments() -> None:
     assert video.drop_off_duration(users) == (3 + 1) * 5 - 1
     assert list(video.segments(3.7, 12.2, 5)) == [0, 1, 2]
     assert list(video.segments(3.7, 5.0, 1)) == [3, 4, 5]
+
+
+def test_aspects_pairs_a_play_with_the_last_event_before_the_next_play() -> None:
+    steps = events(
+        (0, "play_video", 0, None, None),
+        (10, "pause_video", 10, None, None),
+        (12, "seek_video", None, 20, 30),
+        (14, "play_video", 30, None, None),
+        (30, "stop_video", 46, None, None),
+    )
+    aspects = [(v.start, v.end, v.ended_by) for v in video.aspects_viewings(steps, 100.0)]
+    assert aspects == [(0, 20, "seek"), (30, 46, "stop")]
+    assert spans(steps) == [(0, 10, "pause"), (30, 46, "stop")]  # the pipeline's pairing
+
+
+def test_completion_threshold() -> None:
+    views = pd.DataFrame(
+        {
+            "course_id": "c",
+            "video_id": "v",
+            "username": ["a", "b"],
+            "start_time": T0,
+            "start_offset": 0.0,
+            "end_offset": [91.0, 89.0],
+            "ended_by": "pause",
+            "duration": 100.0,
+        }
+    )
+    done = video.learner_rows(views, {("c", "v"): 100.0}, 0.90)
+    assert done["completed"].tolist() == [1, 0]
+    strict = video.learner_rows(views, {("c", "v"): 100.0}, 0.95)
+    assert strict["completed"].tolist() == [0, 0]
+    unknown = video.learner_rows(views, {}, 0.90)
+    assert unknown["coverage"].isna().all() and unknown["completed"].isna().all()
