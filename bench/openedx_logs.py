@@ -145,11 +145,6 @@ def main(argv: list[str] | None = None) -> int:
         steps: dict[str, Callable[[], float]] = {
             "job, plain files": lambda: run_job(work / "plain", work / "store", ["session_gap"]),
             "job, gzipped files": lambda: run_job(work / "gz", work / "store", ["session_gap"]),
-            "job, plain, all five methods": lambda: run_job(
-                work / "plain",
-                work / "store",
-                ["session_gap", "eol", "ope", "window_union", "canvas_like"],
-            ),
             "bare DuckDB read_json scan-and-group (2 threads)": lambda: duckdb_scan(
                 work / "plain"
             ),

@@ -32,11 +32,14 @@ def _course(n: int) -> str:
     return f"course-v1:BenchU+C{n:03d}+2024_T1"
 
 
-def _line(rng: random.Random, when: datetime, learner: int, course: str, session: str) -> bytes:
+def _line(
+    rng: random.Random, when: datetime, learner: int, course: str, session: str, unit: int
+) -> bytes:
     kind = rng.choice(KINDS)
+    # A session moves through a few units of the course, several events on each.
     page = (
-        f"https://lms.bench.edu/courses/{course}/courseware/ch{rng.randint(1, 9)}/"
-        f"seq{rng.randint(1, 9)}/{rng.randint(1, 6)}"
+        f"https://lms.bench.edu/courses/{course}/courseware/ch{unit // 54 % 9 + 1}/"
+        f"seq{unit // 6 % 9 + 1}/{unit % 6 + 1}"
     )
     record: dict = {
         "username": f"u{learner:06d}",
@@ -116,18 +119,20 @@ def day_lines(
     """Sessions of ~12 events a few minutes apart, in time order, for one day."""
     rng = random.Random(seed * 100_003 + day)
     base = datetime.combine(START + timedelta(days=day), datetime.min.time(), UTC)
-    stamped: list[tuple[datetime, int, str, str]] = []
+    stamped: list[tuple[datetime, int, str, str, int]] = []
     while len(stamped) < events:
         learner = rng.randrange(learners)
         course = _course(learner % courses)
         when = base + timedelta(seconds=rng.randint(0, 80_000))
         session = f"{rng.getrandbits(64):016x}"
+        unit = rng.randrange(486)
         for _ in range(min(rng.randint(4, 20), events - len(stamped))):
-            stamped.append((when, learner, course, session))
+            stamped.append((when, learner, course, session, unit))
             when += timedelta(seconds=rng.randint(5, 400))
+            unit += int(rng.random() < 0.3)
     stamped.sort()
-    for when, learner, course, session in stamped:
-        yield _line(rng, when, learner, course, session)
+    for when, learner, course, session, unit in stamped:
+        yield _line(rng, when, learner, course, session, unit)
 
 
 def write_days(

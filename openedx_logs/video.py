@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 PLAY = frozenset({"play_video", "edx.video.played"})
@@ -128,57 +129,122 @@ def known_durations(events: pd.DataFrame) -> dict[tuple[str, str], float]:
     return {key: float(value) for key, value in grouped.items()}
 
 
+def _none(values: list) -> list:
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+
+
+def _groups(events: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], list[tuple]]]:
+    """(course, video, learner) and that learner's event tuples, in one pass over the rows."""
+    keys = zip(events["course_id"], events["item_id"], events["username"], strict=True)
+    rows = zip(
+        events["ts"],
+        events["event_type"],
+        _none(events["cur_time"].tolist()),
+        _none(events["old_time"].tolist()),
+        _none(events["new_time"].tolist()),
+        strict=True,
+    )
+    current: tuple[str, str, str] | None = None
+    bucket: list[tuple] = []
+    for key, row in zip(keys, rows, strict=True):
+        if key != current:
+            if current is not None:
+                yield current, bucket
+            current, bucket = key, []
+        bucket.append(row)
+    if current is not None:
+        yield current, bucket
+
+
+VIEWING_COLUMNS = [
+    "course_id",
+    "video_id",
+    "username",
+    "start_time",
+    "start_offset",
+    "end_offset",
+    "ended_by",
+    "duration",
+]
+
+
 def all_viewings(
     events: pd.DataFrame, durations: dict[tuple[str, str], float], pairing: str = "pipeline"
 ) -> pd.DataFrame:
     """edx_video_viewing rows from video events sorted by course, video, learner and time."""
+    pair = aspects_viewings if pairing == "aspects" else viewings
     rows = []
-    columns = ["ts", "event_type", "cur_time", "old_time", "new_time"]
-    for (course, video, user), group in events.groupby(
-        ["course_id", "item_id", "username"], sort=False
-    ):
+    for (course, video, user), steps in _groups(events):
         duration = durations.get((course, video))
-        records = group[columns].astype(object).where(group[columns].notna(), None)
-        pair = aspects_viewings if pairing == "aspects" else viewings
-        for v in pair(records.itertuples(index=False, name=None), duration):
-            rows.append(
-                {
-                    "course_id": course,
-                    "video_id": video,
-                    "username": user,
-                    "start_time": v.started_at,
-                    "start_offset": v.start,
-                    "end_offset": v.end,
-                    "ended_by": v.ended_by,
-                    "duration": duration,
-                }
-            )
-    columns = [
-        "course_id",
-        "video_id",
-        "username",
-        "start_time",
-        "start_offset",
-        "end_offset",
-        "ended_by",
-        "duration",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
+        for v in pair(steps, duration):
+            rows.append((course, video, user, v.started_at, v.start, v.end, v.ended_by, duration))
+    frame = pd.DataFrame(rows, columns=VIEWING_COLUMNS)
     # Start times are stored to the second: of two viewings begun in one second, keep the first.
     frame["start_time"] = pd.to_datetime(frame["start_time"]).dt.floor("s")
     return frame.drop_duplicates(["course_id", "video_id", "username", "start_time"])
 
 
-def segment_rows(views: pd.DataFrame, size: int) -> pd.DataFrame:
-    """edx_video_segment rows: per segment, distinct users and viewings."""
-    rows = []
-    for v in views.itertuples(index=False):
-        for segment in segments(v.start_offset, v.end_offset, size):
-            rows.append((v.course_id, v.video_id, segment, v.username))
-    frame = pd.DataFrame(rows, columns=["course_id", "video_id", "segment", "username"])
-    out = frame.groupby(["course_id", "video_id", "segment"], as_index=False).agg(
-        users=("username", "nunique"), viewings=("username", "size")
+def _merged(
+    frame: pd.DataFrame, keys: list[str], start: str, end: str, gap: float
+) -> pd.DataFrame:
+    """Union of [start, end] intervals per `keys` (touching within `gap` joins them)."""
+    ordered = frame.sort_values([*keys, start])
+    reach = ordered.groupby(keys, sort=False)[end].cummax()
+    before = reach.groupby([ordered[k] for k in keys], sort=False).shift()
+    opens = before.isna() | (ordered[start] > before + gap)
+    run = opens.cumsum()
+    merged = ordered.groupby(run, sort=False).agg(
+        **{k: (k, "first") for k in keys}, start=(start, "min"), end=(end, "max")
     )
+    return merged.reset_index(drop=True)
+
+
+def _covered(intervals: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per video and segment, how many of the [start, end] segment intervals cover it."""
+    key = ["course_id", "video_id"]
+    marks = pd.concat(
+        [
+            intervals[[*key, "start"]].rename(columns={"start": "segment"}).assign(change=1),
+            intervals[[*key, "end"]]
+            .rename(columns={"end": "segment"})
+            .assign(segment=lambda f: f["segment"] + 1, change=-1),
+        ]
+    )
+    marks = marks.groupby([*key, "segment"], as_index=False)["change"].sum()
+    courses, videos, segments, levels = [], [], [], []
+    for (course, video), group in marks.groupby(key, sort=False):
+        level = np.zeros(int(group["segment"].max()) + 1, dtype=np.int64)
+        level[group["segment"].to_numpy()] = group["change"].to_numpy()
+        level = np.cumsum(level)[:-1]
+        covered = np.nonzero(level)[0]
+        courses.append(np.full(len(covered), course, dtype=object))
+        videos.append(np.full(len(covered), video, dtype=object))
+        segments.append(covered)
+        levels.append(level[covered])
+    if not segments:
+        return pd.DataFrame(columns=[*key, "segment", column])
+    return pd.DataFrame(
+        {
+            "course_id": np.concatenate(courses),
+            "video_id": np.concatenate(videos),
+            "segment": np.concatenate(segments),
+            column: np.concatenate(levels),
+        }
+    )
+
+
+def segment_rows(views: pd.DataFrame, size: int) -> pd.DataFrame:
+    """edx_video_segment rows: per segment, distinct learners and viewings."""
+    key = ["course_id", "video_id"]
+    spans = views[[*key, "username"]].assign(
+        start=views["start_offset"].astype("int64") // size,
+        end=views["end_offset"].astype("int64") // size,
+    )
+    viewings_per = _covered(spans, "viewings")
+    learners = _merged(spans, [*key, "username"], "start", "end", 0)
+    users_per = _covered(learners, "users")
+    out = users_per.merge(viewings_per, on=[*key, "segment"], how="outer").fillna(0)
+    out = out.astype({"segment": "int64", "users": "int64", "viewings": "int64"})
     return out.assign(segment_length=size)
 
 
@@ -186,28 +252,46 @@ def learner_rows(
     views: pd.DataFrame, durations: dict[tuple[str, str], float], threshold: float
 ) -> pd.DataFrame:
     """edx_video_learner rows: watched, unique and rewatched seconds, coverage, completion."""
-    rows = []
-    for (course, video, user), group in views.groupby(["course_id", "video_id", "username"]):
-        watched = float((group["end_offset"] - group["start_offset"]).sum())
-        unique = union_seconds(zip(group["start_offset"], group["end_offset"], strict=True))
-        duration = durations.get((course, video))
-        coverage = unique / duration if duration else None
-        rows.append(
-            {
-                "course_id": course,
-                "video_id": video,
-                "username": user,
-                "viewings": len(group),
-                "watched_seconds": round(watched, 3),
-                "unique_seconds": round(unique, 3),
-                "rewatched_seconds": round(watched - unique, 3),
-                "coverage": None if coverage is None else round(coverage, 4),
-                "completed": None if coverage is None else int(coverage >= threshold),
-                "first_viewed_at": group["start_time"].min(),
-                "last_viewed_at": group["start_time"].max(),
-            }
+    key = ["course_id", "video_id", "username"]
+    if views.empty:
+        return pd.DataFrame(
+            columns=[
+                *key,
+                "viewings",
+                "watched_seconds",
+                "unique_seconds",
+                "rewatched_seconds",
+                "coverage",
+                "completed",
+                "first_viewed_at",
+                "last_viewed_at",
+            ]
         )
-    return pd.DataFrame(rows)
+    watched = views.assign(length=views["end_offset"] - views["start_offset"])
+    out = watched.groupby(key, as_index=False).agg(
+        viewings=("length", "size"),
+        watched_seconds=("length", "sum"),
+        first_viewed_at=("start_time", "min"),
+        last_viewed_at=("start_time", "max"),
+    )
+    union = _merged(views, key, "start_offset", "end_offset", -1e-9)
+    union = (
+        union.assign(unique_seconds=union["end"] - union["start"])
+        .groupby(key, as_index=False)["unique_seconds"]
+        .sum()
+    )
+    out = out.merge(union, on=key)
+    duration = pd.Series(
+        [durations.get((c, v)) for c, v in zip(out["course_id"], out["video_id"], strict=True)],
+        dtype="float64",
+    )
+    coverage = out["unique_seconds"] / duration
+    out["rewatched_seconds"] = (out["watched_seconds"] - out["unique_seconds"]).round(3)
+    out["watched_seconds"] = out["watched_seconds"].round(3)
+    out["unique_seconds"] = out["unique_seconds"].round(3)
+    out["coverage"] = coverage.round(4)
+    out["completed"] = (coverage >= threshold).astype("Int64").where(coverage.notna())
+    return out
 
 
 def video_rows(
@@ -219,13 +303,18 @@ def video_rows(
     """edx_video rows: duration and its source, users at start and end, totals."""
     rows = []
     five = segs[segs["segment_length"] == SEGMENT_S]
+    per_video = learners.groupby(["course_id", "video_id"]).agg(
+        viewers=("username", "nunique"), completers=("completed", "sum")
+    )
     for (course, video), group in five.groupby(["course_id", "video_id"]):
         users = dict(zip(group["segment"], group["users"], strict=True))
         duration, source = known.get((course, video)), "events"
         if duration is None:
             duration, source = drop_off_duration(users), "drop_off"
         end_segment = int(max(duration - 30, 0.95 * duration)) // SEGMENT_S if duration else None
-        mine = learners[(learners["course_id"] == course) & (learners["video_id"] == video)]
+        viewers, completers = (
+            per_video.loc[(course, video)] if (course, video) in per_video.index else (0, 0)
+        )
         rows.append(
             {
                 "course_id": course,
@@ -236,8 +325,8 @@ def video_rows(
                 "users_at_start": users.get(0, 0),
                 "users_at_end": users.get(end_segment, 0) if end_segment is not None else None,
                 "total_viewed_seconds": int(group["viewings"].sum()) * SEGMENT_S,
-                "viewers": int(mine["username"].nunique()),
-                "completers": int(mine["completed"].fillna(0).sum()),
+                "viewers": int(viewers),
+                "completers": int(completers or 0),
             }
         )
     return pd.DataFrame(rows)
