@@ -1,0 +1,1 @@
+"""Matomo Reporting API emulator: seeded synthetic visits, the three report methods, refusals."""

@@ -1,0 +1,69 @@
+"""Fixtures for MATOMO_STATISTICS: a Matomo emulator on loopback and settings pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from matomo_statistics.config import MatomoStatisticsSettings, build_matomo_statistics
+from sandbox.matomo import server as matomo_server
+from sandbox.matomo.api import MatomoEmulator
+from sandbox.matomo.sites import SiteSpec
+
+MATOMO_TOKEN = "matomo-test-token-7c1e93"
+TODAY = date(2024, 5, 20)
+YESTERDAY = TODAY - timedelta(days=1)
+BUSY_COURSES = tuple(range(500001, 500013))
+
+
+@pytest.fixture
+def sites() -> list[SiteSpec]:
+    """A busy site (over 100 page URLs a day), a small one created three weeks ago, a tiny one."""
+    return [
+        SiteSpec(1, visits_per_day=160, course_ids=BUSY_COURSES, pages_per_course=6, seed=3),
+        SiteSpec(
+            2,
+            base_url="https://kurs.sandbox.test",
+            created=TODAY - timedelta(days=21),
+            visits_per_day=8,
+            seed=4,
+        ),
+        SiteSpec(3, visits_per_day=6, course_ids=(500004, 500005), seed=5),
+    ]
+
+
+@pytest.fixture
+def emulator_options() -> dict[str, Any]:
+    """Extra MatomoEmulator arguments; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def emulator(sites: list[SiteSpec], emulator_options: dict[str, Any]) -> MatomoEmulator:
+    return MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, **emulator_options)
+
+
+@pytest.fixture
+def matomo(emulator: MatomoEmulator) -> Iterator[matomo_server.MatomoServer]:
+    with matomo_server.start(emulator) as running:
+        yield running
+
+
+@pytest.fixture
+def matomo_config(matomo: matomo_server.MatomoServer) -> Callable[..., MatomoStatisticsSettings]:
+    """Build the job's settings from a MATOMO section; keyword arguments override its keys."""
+
+    def build(**keys: Any) -> MatomoStatisticsSettings:
+        section = {
+            "URL": matomo.url,
+            "TOKEN_AUTH": MATOMO_TOKEN,
+            "SITE_IDS": [1, 2],
+            "REQUEST_TIMEOUT_SECONDS": 10,
+            **keys,
+        }
+        return build_matomo_statistics(section)
+
+    return build
