@@ -54,6 +54,7 @@ class MatomoEmulator:
             it for the anonymous user and answered HTTP 200 "requires 'view' access".
         secure_only: refuse a token sent in the query string, as a "secure only" token is.
         fail_first: answer the first N calls with a 503 HTML page (a proxy in front).
+        max_subtable_rows: rows an archived page folder keeps before the rest become "Others".
     """
 
     def __init__(
@@ -66,6 +67,7 @@ class MatomoEmulator:
         major_version: int = 5,
         secure_only: bool = True,
         fail_first: int = 0,
+        max_subtable_rows: int = 100,
     ) -> None:
         self.sites = {site.site_id: site for site in sites}
         self.token = token
@@ -74,6 +76,7 @@ class MatomoEmulator:
         self.major_version = major_version
         self.secure_only = secure_only
         self.fail_first = fail_first
+        self.max_subtable_rows = max_subtable_rows
         self.revision = 0
         self.calls: Counter[tuple[str, int]] = Counter()
         self.refused = 0
@@ -199,7 +202,8 @@ class MatomoEmulator:
         limit = _int(params.get("filter_limit"), DEFAULT_FILTER_LIMIT, "filter_limit")
         answers = {}
         for day in days:
-            tree = reports.page_tree(reports.page_stats(self.visits(site_id, day)).values())
+            pages = reports.page_stats(self.visits(site_id, day)).values()
+            tree = reports.page_tree(pages, self.max_subtable_rows)
             rows = self._page_table(tree, params)
             answers[day] = rows if limit < 0 else rows[:limit]
         if len(days) == 1 and "," not in params["date"]:

@@ -146,13 +146,16 @@ class Node:
     page: PageStats | None = None
     children: dict[str, Node] = field(default_factory=dict)
     subtable_id: int = 0
+    summary: bool = False  # the "Others" row of a truncated table: no URL of its own
 
 
-def page_tree(pages: Iterable[PageStats]) -> Node:
+def page_tree(pages: Iterable[PageStats], max_subtable_rows: int | None = None) -> Node:
     """Folders from the URL path segments; a page is a leaf labelled ``/last-segment``.
 
     ``/`` and paths ending in ``/`` are the leaf ``/index``; a segment can be a page and a
-    folder at once (``/courses/5`` and ``/courses/5/modules``), as two rows.
+    folder at once (``/courses/5`` and ``/courses/5/modules``), as two rows. A folder with
+    more than ``max_subtable_rows`` rows keeps its busiest ones and sums the rest into an
+    "Others" row, as archiving does (100 rows by default in Matomo).
     """
     root = Node("")
     for page in pages:
@@ -165,8 +168,44 @@ def page_tree(pages: Iterable[PageStats]) -> Node:
         for segment in segments:
             node = node.children.setdefault(segment, Node(segment))
         node.children["/" + leaf] = Node("/" + leaf, page=page)
+    if max_subtable_rows:
+        for folder in root.children.values():
+            _truncate(folder, max_subtable_rows)
     _number(root, [0])
     return root
+
+
+def _truncate(node: Node, limit: int) -> None:
+    for child in node.children.values():
+        if child.page is None:
+            _truncate(child, limit)
+    if len(node.children) <= limit:
+        return
+    ranked = sorted(node.children.values(), key=lambda n: -sum(p.hits for p in _pages_of(n)))
+    kept, rest = ranked[: limit - 1], ranked[limit - 1 :]
+    others = PageStats("")
+    for page in (p for n in rest for p in _pages_of(n)):
+        _add(others, page)
+    node.children = {n.label: n for n in kept}
+    node.children["Others"] = Node("Others", page=others, summary=True)
+
+
+def _pages_of(node: Node) -> list[PageStats]:
+    return [node.page] if node.page is not None else list(_leaves(node))
+
+
+def _add(total: PageStats, page: PageStats) -> None:
+    total.hits += page.hits
+    total.visits |= page.visits
+    total.visitors |= page.visitors
+    total.seconds += page.seconds
+    total.entries += page.entries
+    total.entry_visitors |= page.entry_visitors
+    total.entry_actions += page.entry_actions
+    total.entry_length += page.entry_length
+    total.bounces += page.bounces
+    total.exits += page.exits
+    total.exit_visitors |= page.exit_visitors
 
 
 def _number(node: Node, counter: list[int]) -> None:
@@ -182,14 +221,7 @@ def tree_rows(node: Node, *, expanded: bool) -> list[dict[str, Any]]:
     rows = []
     for child in node.children.values():
         if child.page is not None:
-            rows.append(
-                {
-                    "label": child.label,
-                    **page_row(child.page),
-                    "url": child.page.url,
-                    "segment": "pageUrl==" + quote(child.page.url, safe=""),
-                }
-            )
+            rows.append(_leaf_row(child.label, child))
             continue
         row: dict[str, Any] = {
             "label": child.label,
@@ -200,6 +232,14 @@ def tree_rows(node: Node, *, expanded: bool) -> list[dict[str, Any]]:
             row["subtable"] = tree_rows(child, expanded=True)
         rows.append(row)
     return rows
+
+
+def _leaf_row(label: str, node: Node) -> dict[str, Any]:
+    assert node.page is not None
+    row = {"label": label, **page_row(node.page)}
+    if not node.summary:
+        row |= {"url": node.page.url, "segment": "pageUrl==" + quote(node.page.url, safe="")}
+    return row
 
 
 def _folder_totals(node: Node) -> dict[str, int]:
@@ -235,15 +275,11 @@ def flat_rows(node: Node, prefix: str = "") -> list[dict[str, Any]]:
     rows = []
     for child in node.children.values():
         if child.page is not None:
-            label = prefix + child.label[1:] if prefix else child.label
-            rows.append(
-                {
-                    "label": label,
-                    **page_row(child.page),
-                    "url": child.page.url,
-                    "segment": "pageUrl==" + quote(child.page.url, safe=""),
-                }
-            )
+            if child.summary:
+                label = prefix + " - " + child.label
+            else:
+                label = prefix + child.label[1:] if prefix else child.label
+            rows.append(_leaf_row(label, child))
         else:
             rows += flat_rows(child, prefix + child.label + "/")
     return rows

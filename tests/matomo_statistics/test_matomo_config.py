@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+import hjson
 import pytest
+from jsonschema import Draft7Validator
 
 import environ
 from matomo_statistics.config import build_matomo_statistics
 from vocab import ConfigError
 
+SCHEMA_PATH = Path(__file__).parents[2] / "matomo_statistics" / "schema_section.hjson"
 SECTION = {
     "URL": "https://stats.example.edu/matomo/",
     "TOKEN_AUTH": "abcd1234secret",
@@ -48,3 +52,39 @@ def test_unusable_patterns_and_dates_are_all_named() -> None:
     assert any(e.startswith("MATOMO.COURSE_ID_PATTERN") and "one group" in e for e in errors)
     assert any(e.startswith("MATOMO.SKIP_URL_PATTERNS[0]") for e in errors)
     assert any(e.startswith("MATOMO.BACKFILL_START") and "YYYY-MM-DD" in e for e in errors)
+
+
+def _schema_errors(section: dict) -> list[str]:
+    fragment = hjson.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = {"type": "object", "properties": fragment}
+    return [error.message for error in Draft7Validator(schema).iter_errors({"MATOMO": section})]
+
+
+def test_the_schema_fragment_accepts_a_full_section_and_every_default() -> None:
+    full = {
+        **SECTION,
+        "LOOKBACK_DAYS": 5,
+        "BACKFILL_START": "2023-08-01",
+        "COURSE_ID_PATTERN": r"/courses/(\d+)",
+        "SKIP_URL_PATTERNS": ["/login"],
+        "DAYS_PER_REQUEST": 7,
+        "REQUEST_TIMEOUT_SECONDS": 30,
+    }
+    assert _schema_errors(full) == []
+    assert _schema_errors(SECTION) == []
+    assert set(full) == set(hjson.loads(SCHEMA_PATH.read_text())["MATOMO"]["properties"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"SITE_IDS": []},
+        {"URL": "stats.example.edu"},
+        {"LOOKBACK_DAYS": 0},
+        {"BACKFILL_START": "1 May 2024"},
+        {"TOKEN": "x"},
+        {"TOKEN_AUTH": ""},
+    ],
+)
+def test_the_schema_fragment_refuses_unusable_values(change: dict) -> None:
+    assert _schema_errors({**SECTION, **change})

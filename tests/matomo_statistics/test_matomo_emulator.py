@@ -141,3 +141,15 @@ def test_recent_days_grow_with_each_archiving_pass(emulator: MatomoEmulator) -> 
     after = len(emulator.visits(1, YESTERDAY)), len(emulator.visits(1, settled))
     assert after[0] > before[0]
     assert after[1] == before[1]
+
+
+def test_a_truncated_folder_sums_its_smallest_rows_into_others(sites: list[SiteSpec]) -> None:
+    small = MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, max_subtable_rows=3)
+    with MatomoServer(small) as server:
+        flat = _post(
+            server, method="Actions.getPageUrls", date=str(YESTERDAY), flat="1", filter_limit="-1"
+        ).json()
+    others = [row for row in flat if "url" not in row]
+    assert others and all(row["label"].endswith(" - Others") for row in others)
+    total = sum(s.hits for s in reports.page_stats(small.visits(1, YESTERDAY)).values())
+    assert sum(row["nb_hits"] for row in flat) == total

@@ -202,3 +202,20 @@ def test_an_unknown_site_names_the_key_to_fix(
     with pytest.raises(FatalSourceError, match=r"site id 9 does not exist.*MATOMO\.SITE_IDS"):
         job.load(matomo_config(SITE_IDS=[1, 9]), database, today=TODAY)
     assert database.scalar("SELECT COUNT(*) FROM matomo_visits_day") == 0
+
+
+@pytest.mark.parametrize("emulator_options", [{"max_subtable_rows": 3}])
+def test_others_rows_of_a_truncated_archive_are_left_out(
+    matomo_config: Config, sqlite_engine: object, emulator: MatomoEmulator
+) -> None:
+    database = Database(sqlite_engine)  # type: ignore[arg-type]
+    job.load(
+        matomo_config(LOOKBACK_DAYS=1, SITE_IDS=[1], SKIP_URL_PATTERNS=[]), database, today=TODAY
+    )
+    stored = _pages(database)
+    every = reports.page_stats(emulator.visits(1, YESTERDAY))
+    assert 0 < len(stored) < len(every)
+    assert stored["url"].isin(list(every)).all()
+    assert all(
+        int(h) == every[u].hits for u, h in zip(stored["url"], stored["nb_hits"], strict=True)
+    )
