@@ -14,6 +14,8 @@ from sources.matomo import MatomoClient
 from vocab import ConfigError, DataSourceName, DataSourceStatus, FatalSourceError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from db import Database, Tx
     from environ import Settings
     from matomo_statistics.config import MatomoStatisticsSettings
@@ -111,8 +113,8 @@ def utc_today() -> date:
 def _replace_site_days(
     tx: Tx,
     reports: fetch.SiteReports,
-    visits: transform.pd.DataFrame,
-    pages: transform.pd.DataFrame,
+    visits: pd.DataFrame,
+    pages: pd.DataFrame,
     span: Span | None,
 ) -> None:
     for loaded in reports.spans:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -93,3 +94,9 @@ def _next_url(site: SiteSpec, rng: random.Random, course: int, *, first: bool) -
     if rng.random() < STAY_IN_COURSE:
         return rng.choice(site.course_urls[course])
     return rng.choice(site.urls)
+
+
+def sandbox_sites(course_ids: Sequence[int], *, seed: int = 7) -> list[SiteSpec]:
+    """The sites of a sandbox run: one Canvas instance whose pages are those of the courses."""
+    courses = tuple(course_ids[:40]) or (500001,)
+    return [SiteSpec(1, course_ids=courses, visits_per_day=60, seed=seed)]

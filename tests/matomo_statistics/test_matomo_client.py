@@ -15,7 +15,7 @@ from sandbox.matomo.server import MatomoServer
 from sandbox.matomo.sites import SiteSpec
 from sources.matomo import MatomoClient
 from tests.matomo_statistics.conftest import MATOMO_TOKEN, TODAY, YESTERDAY
-from vocab import FatalSourceError, ResourceNotFound
+from vocab import ConfigError, FatalSourceError, ResourceNotFound
 
 Config = Callable[..., MatomoStatisticsSettings]
 
@@ -80,3 +80,8 @@ def test_check_reaches_matomo_and_sees_every_site(matomo_config: Config) -> None
 def test_check_names_sites_the_token_cannot_view(matomo_config: Config) -> None:
     with pytest.raises(FatalSourceError, match=r"cannot view site\(s\) \[9\].*MATOMO\.SITE_IDS"):
         job.check(_settings(matomo_config(SITE_IDS=[1, 9])))  # type: ignore[arg-type]
+
+
+def test_without_the_section_the_job_names_it() -> None:
+    with pytest.raises(ConfigError, match="MATOMO"):
+        job.check(SimpleNamespace(matomo=None, max_req_attempts=1))  # type: ignore[arg-type]
