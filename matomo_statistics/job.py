@@ -10,32 +10,33 @@ from typing import TYPE_CHECKING
 
 from matomo_statistics import fetch, queries, transform
 from matomo_statistics.window import Span, covered, cursor_name, spans_to_load
+from settings import require
 from sources.matomo import MatomoClient
-from vocab import ConfigError, DataSourceName, DataSourceStatus, FatalSourceError
+from sources.retry import RetryPolicy
+from vocab import DataSourceName, DataSourceStatus, FatalSourceError, JobName
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from db import Database, Tx
-    from environ import Settings
-    from matomo_statistics.config import MatomoStatisticsSettings
+    from settings import MatomoStatisticsSettings, Settings
 
 logger = logging.getLogger(__name__)
 
-READS = ("Matomo VisitsSummary.get", "VisitFrequency.get", "Actions.getPageUrls (flat)")
-WRITES = (queries.VISITS_TABLE, queries.PAGES_TABLE, "etl_cursor")
+JOB = JobName.MATOMO_STATISTICS
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
     """Load the configured sites; see ``load``."""
-    return load(_config(settings), db, max_attempts=settings.max_req_attempts)
+    cfg = require(settings.matomo, "MATOMO", JOB.name)
+    return load(cfg, db, retry=RetryPolicy.from_attempts(settings.max_req_attempts))
 
 
 def load(
     cfg: MatomoStatisticsSettings,
     db: Database,
     *,
-    max_attempts: int = 5,
+    retry: RetryPolicy | None = None,
     today: date | None = None,
 ) -> list[DataSourceStatus]:
     """Read every site's missing and recent days, then replace those days in one transaction.
@@ -62,7 +63,7 @@ def load(
         yesterday,
         cfg.lookback_days,
     )
-    client = MatomoClient(cfg.matomo, max_attempts=max_attempts)
+    client = MatomoClient(cfg.matomo, retry=retry)
     read = [
         fetch.fetch_site(client, site, spans, cfg.days_per_request)
         for site, spans in plans.items()
@@ -92,8 +93,8 @@ def load(
 
 def check(settings: Settings) -> str:
     """Reach Matomo with the token and confirm it can view every configured site."""
-    cfg = _config(settings)
-    client = MatomoClient(cfg.matomo, max_attempts=settings.max_req_attempts)
+    cfg = require(settings.matomo, "MATOMO", JOB.name)
+    client = MatomoClient(cfg.matomo, retry=RetryPolicy.from_attempts(settings.max_req_attempts))
     visible = set(client.visible_site_ids())
     hidden = [site for site in cfg.site_ids if site not in visible]
     if hidden:
@@ -127,11 +128,3 @@ def _replace_site_days(
         tx.append(queries.PAGES_TABLE, pages)
     if span is not None:
         tx.set_cursor(cursor_name(reports.site_id), span.cursor_value())
-
-
-def _config(settings: Settings) -> MatomoStatisticsSettings:
-    # Settings gains its ``matomo`` attribute when the MATOMO section is wired into environ.
-    cfg: MatomoStatisticsSettings | None = getattr(settings, "matomo", None)
-    if cfg is None:
-        raise ConfigError(["MATOMO: this section is required by the MATOMO_STATISTICS job"])
-    return cfg

@@ -8,14 +8,15 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from environ import register_secret
+from redaction import register_secret
 from sources.http import build_session, decode_json, describe, raise_for_status, send
+from sources.retry import RetryPolicy
 from vocab import DataSourceName, FatalSourceError
 
 if TYPE_CHECKING:
     import requests
 
-    from matomo_statistics.config import MatomoSettings
+    from settings import MatomoSettings
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +39,13 @@ class MatomoClient:
         self,
         settings: MatomoSettings,
         *,
-        max_attempts: int = 5,
+        retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self._settings = settings
         register_secret(settings.token.value)
         self._session = session or build_session(
-            max_attempts=max_attempts, pool_size=2, timeout=settings.request_timeout
+            policy=retry or RetryPolicy(), pool_size=2, timeout=settings.request_timeout
         )
 
     def days(

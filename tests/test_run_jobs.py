@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import environ
 import run_jobs
+from settings import DbSettings
 from vocab import DataSourceName, DataSourceStatus, JobName
 
 
@@ -157,11 +157,11 @@ def test_rows_left_running_by_a_dead_run_are_closed(tmp_path, sqlite_url, fake_j
 
 
 def test_config_error_leaves_a_termination_summary(tmp_path, sqlite_url, monkeypatch):
-    import db.summary
+    import runner.summary
 
     termination_log = tmp_path / "termination-log"
     termination_log.touch()  # Kubernetes creates the file; the runner only writes it
-    monkeypatch.setattr(db.summary, "DEFAULT_TERMINATION_LOG", termination_log)
+    monkeypatch.setattr(runner.summary, "DEFAULT_TERMINATION_LOG", termination_log)
     config = write_config(tmp_path, sqlite_url, ["NOPE"])
     assert run_jobs.main(["--config", str(config)]) == 2
     summary = json.loads(termination_log.read_text())
@@ -181,6 +181,8 @@ def test_list_jobs(capsys):
     assert run_jobs.main(["--list-jobs"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[0] for line in lines] == [job.name for job in JobName]
+    assert "writes zoom_meeting (merge on uuid), etl_cursor (merge on name)" in lines[2]
+    assert "term (replace), account (replace)" in lines[0]
 
 
 def test_bad_config_exits_2_listing_every_problem(tmp_path, sqlite_url, capsys):
@@ -213,6 +215,9 @@ def test_sandbox_run_end_to_end_keeps_secrets_out_of_logs(tmp_path, monkeypatch,
         assert secret not in logged
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "succeeded" and len(summary["jobs"]) == len(JobName)
+    for job in summary["jobs"]:  # every table a job wrote is one its spec declares
+        declared = {table.name for table in JobName[job["job"]].tables}
+        assert job["rows"] and set(job["rows"]) <= declared, job
 
 
 def test_check_reaches_every_source_and_writes_nothing(tmp_path, monkeypatch, capsys):
@@ -244,9 +249,30 @@ def test_second_runner_gives_up_while_the_first_holds_the_lock(tmp_path, any_db_
     from db import engine, lock
 
     config = write_config(tmp_path, any_db_url, [], RUN_LOCK_WAIT_SECONDS=1)
-    first = engine.make_engine(environ.DbSettings(any_db_url))
+    first = engine.make_engine(DbSettings(any_db_url))
     with lock.run_lock(first, 1):
         assert run_jobs.main(["--config", str(config)]) == 3
     first.dispose()
     assert "holds the run lock" in capsys.readouterr().err
     assert run_jobs.main(["--config", str(config)]) == 0
+
+
+def test_a_bug_inside_a_check_is_reported_like_one_inside_a_run(tmp_path, monkeypatch, capsys):
+    def check(self, settings):
+        if self is JobName.CANVAS_LTI:
+            raise KeyError("bug in check (token runner-token-123)")
+        return "reached"
+
+    monkeypatch.setattr(JobName, "check", check)
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'check.sqlite'}",
+                          ["CANVAS_LTI", "ONLINE_MEETINGS"])
+    assert run_jobs.main(["--config", str(config), "--check"]) == 1
+    out = capsys.readouterr()
+    assert "check CANVAS_LTI failed" in out.err and "KeyError: 'bug in check" in out.err
+    assert "check ONLINE_MEETINGS: ok (reached)" in out.err
+    assert out.out.splitlines()[-1] == (
+        "course-inventory: exit 1: check: would run CANVAS_LTI, ONLINE_MEETINGS; 1 problem(s)")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "failed" and "CANVAS_LTI: KeyError" in summary["error"]
+    assert "runner-token-123" not in out.err + out.out + summary["error"]
+    assert not (tmp_path / "check.sqlite").exists()

@@ -22,3 +22,8 @@ def test_ruff_finds_nothing():
 def test_mypy_finds_nothing():
     result = run_tool("mypy")
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_ruff_format_changes_nothing():
+    result = run_tool("ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout[-4000:]

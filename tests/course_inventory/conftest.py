@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from environ import CanvasSettings, DbSettings, Secret, Settings
+from redaction import Secret
 from sandbox import canvas_api
 from sandbox.university import University
+from settings import CanvasSettings, DbSettings, Settings
 from vocab import JobName
 
 TERM_IDS = (164, 165, 107)

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from course_inventory import job
 from db import Database
-from environ import Settings, UdwSettings
 from sandbox.canvas_api import CanvasServer
 from sandbox.server import Response
 from sandbox.udw import fill_udw
 from sandbox.university import University
+from settings import Settings, UdwSettings
 from vocab import DataSourceName, FatalSourceError
 
 Start = Callable[..., CanvasServer]

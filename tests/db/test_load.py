@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from db import Database, swap
+from db import Database, mysql_swap
 from vocab import LoadError
 
 EDGE_STRINGS = ["back\\slash", 'say "hi"', "a,b", "two\nlines", "tab\there", "emoji 😀🎓",
@@ -194,7 +194,7 @@ def test_local_infile_off_falls_back_to_inserts(mariadb_engine, caplog):
         conn.exec_driver_sql("SET GLOBAL local_infile = 0")
     try:
         database = Database(mariadb_engine, bulk_min_rows=0)
-        with caplog.at_level(logging.INFO, logger="db.bulk"):
+        with caplog.at_level(logging.INFO, logger="db.mysql"):
             database.replace({"course": courses(20)})
             database.merge("course", courses(20, "deleted"), key=["canvas_id"])
     finally:
@@ -210,7 +210,7 @@ def test_load_data_refused_by_server_mid_run_falls_back(mariadb_engine, caplog):
     with mariadb_engine.connect() as conn:
         conn.exec_driver_sql("SET GLOBAL local_infile = 0")
     try:
-        with caplog.at_level(logging.INFO, logger="db.bulk"):
+        with caplog.at_level(logging.INFO, logger="db.mysql"):
             database.append("course", courses(5, start=6))
     finally:
         with mariadb_engine.connect() as conn:
@@ -229,7 +229,7 @@ def test_query_frame_and_scalar_bind_named_parameters(database):
 
 
 def test_large_replace_rebuilds_the_same_secondary_indexes(mariadb_engine, monkeypatch):
-    monkeypatch.setattr(swap, "DEFERRED_INDEX_MIN_ROWS", 1)
+    monkeypatch.setattr(mysql_swap, "DEFERRED_INDEX_MIN_ROWS", 1)
     database = Database(mariadb_engine, bulk_min_rows=0)
 
     def definition(table: str) -> str:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from db.engine import make_engine
 from db.lock import RunLockLost, RunLockTimeout, run_lock
-from environ import DbSettings
+from settings import DbSettings
 
 WAIT = 30  # bound on thread coordination; never expected to be reached
 

@@ -16,7 +16,7 @@ from db import migrate as migrate_module
 from db.engine import make_engine
 from db.lock import run_lock
 from db.migrate import MIGRATIONS_DIR, MigrationError, migrate, yoyo_url
-from environ import DbSettings
+from settings import DbSettings
 
 DEAD_PID = 999_999
 
@@ -148,8 +148,8 @@ def test_stale_yoyo_lock_does_not_block_an_up_to_date_database(any_engine, short
 def test_stale_yoyo_lock_is_broken_under_the_run_lock(empty_engine, short_yoyo_wait, caplog):
     plant_stale_yoyo_lock(empty_engine)
     with caplog.at_level(logging.WARNING, logger="db.migrate"), \
-            run_lock(empty_engine, wait_seconds=5):
-        assert migrate(empty_engine) == migration_ids()
+            run_lock(empty_engine, wait_seconds=5) as held:
+        assert migrate(empty_engine, held) == migration_ids()
     assert yoyo_lock_pids(empty_engine) == []
     assert f"process {DEAD_PID}" in caplog.text
 
@@ -166,8 +166,8 @@ def test_stale_yoyo_lock_without_the_run_lock_fails_with_the_recovery(any_engine
     with pytest.raises(MigrationError, match="DELETE FROM yoyo_lock"):
         migrate(any_engine)
     assert yoyo_lock_pids(any_engine) == [DEAD_PID]
-    with run_lock(any_engine, wait_seconds=5):
-        assert migrate(any_engine) == [pending]
+    with run_lock(any_engine, wait_seconds=5) as held:
+        assert migrate(any_engine, held) == [pending]
 
 
 @pytest.mark.parametrize("url", ["mysql+pymysql://ci:pw-Secret-42@127.0.0.1:1/inventory",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from db import Database, swap
+from db import Database, mysql_swap
 from db.sqlite import SqliteWriter
 from vocab import LoadError
 
@@ -97,7 +97,7 @@ def pause_after_each_table(monkeypatch: pytest.MonkeyPatch, dialect: str,
         return patched
 
     if dialect == "mysql":
-        monkeypatch.setattr(swap, "_load_stage", wrap(swap._load_stage))
+        monkeypatch.setattr(mysql_swap, "_load_stage", wrap(mysql_swap._load_stage))
     else:
         monkeypatch.setattr(SqliteWriter, "insert", wrap(SqliteWriter.insert))
 

@@ -18,7 +18,7 @@ from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
 from db.runs import ERROR_MAX_CHARS, finish_job_run, start_job_run
-from environ import DbSettings
+from settings import DbSettings
 from vocab import DataSourceName, DataSourceStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ import sys
 from datetime import UTC, datetime
 from db.engine import make_engine
 from db.runs import finish_job_run, start_job_run
-from environ import DbSettings
+from settings import DbSettings
 from vocab import DataSourceName, DataSourceStatus
 engine = make_engine(DbSettings(sys.argv[1]))
 run_id = start_job_run(engine, "FRESH")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from matomo_statistics.config import MatomoStatisticsSettings, build_matomo_statistics
+import environ
 from sandbox.matomo import server as matomo_server
 from sandbox.matomo.api import MatomoEmulator
 from sandbox.matomo.sites import SiteSpec
+from settings import MatomoStatisticsSettings, Settings
 
 MATOMO_TOKEN = "matomo-test-token-7c1e93"
 TODAY = date(2024, 5, 20)
@@ -52,11 +55,25 @@ def matomo(emulator: MatomoEmulator) -> Iterator[matomo_server.MatomoServer]:
         yield running
 
 
-@pytest.fixture
-def matomo_config(matomo: matomo_server.MatomoServer) -> Callable[..., MatomoStatisticsSettings]:
-    """Build the job's settings from a MATOMO section; keyword arguments override its keys."""
+def load_matomo_settings(tmp_path: Path, section: dict[str, Any], **top: Any) -> Settings:
+    """Settings read, validated and built from a config file holding ``section`` as MATOMO."""
+    raw = {
+        "JOB_NAMES": ["MATOMO_STATISTICS"],
+        "INVENTORY_DB": {"url": f"sqlite:///{tmp_path / 'inventory.sqlite'}"},
+        "MATOMO": section,
+        **top,
+    }
+    path = tmp_path / "env.hjson"
+    present = {key: value for key, value in raw.items() if value is not None}
+    path.write_text(json.dumps(present), encoding="utf-8")
+    return environ.load_settings(path, env={})
 
-    def build(**keys: Any) -> MatomoStatisticsSettings:
+
+@pytest.fixture
+def matomo_settings(matomo: matomo_server.MatomoServer, tmp_path: Path) -> Callable[..., Settings]:
+    """Build run Settings for the emulator; keyword arguments override MATOMO keys."""
+
+    def build(**keys: Any) -> Settings:
         section = {
             "URL": matomo.url,
             "TOKEN_AUTH": MATOMO_TOKEN,
@@ -64,6 +81,20 @@ def matomo_config(matomo: matomo_server.MatomoServer) -> Callable[..., MatomoSta
             "REQUEST_TIMEOUT_SECONDS": 10,
             **keys,
         }
-        return build_matomo_statistics(section)
+        return load_matomo_settings(tmp_path, section, MAX_REQ_ATTEMPTS=1)
+
+    return build
+
+
+@pytest.fixture
+def matomo_config(
+    matomo_settings: Callable[..., Settings],
+) -> Callable[..., MatomoStatisticsSettings]:
+    """The job's settings alone, from ``matomo_settings``."""
+
+    def build(**keys: Any) -> MatomoStatisticsSettings:
+        cfg = matomo_settings(**keys).matomo
+        assert cfg is not None
+        return cfg
 
     return build

@@ -11,10 +11,10 @@ import pytest
 
 from db import Database
 from matomo_statistics import job, transform
-from matomo_statistics.config import MatomoStatisticsSettings
 from matomo_statistics.window import cursor_name
 from sandbox.matomo import reports
 from sandbox.matomo.api import MatomoEmulator
+from settings import MatomoStatisticsSettings
 from tests.matomo_statistics.conftest import MATOMO_TOKEN, TODAY, YESTERDAY
 from vocab import DataSourceName, DataSourceStatus, FatalSourceError
 

@@ -8,11 +8,13 @@ import pandas as pd
 import pytest
 
 from matomo_statistics import transform
-from matomo_statistics.config import DEFAULT_COURSE_ID_PATTERN, DEFAULT_SKIP_URL_PATTERNS
+from settings import DEFAULTS
 
 DAY = date(2024, 5, 19)
 LOADED = datetime(2024, 5, 20, 3, 0, tzinfo=UTC)
-COURSE, SKIP = transform.compile_patterns(DEFAULT_COURSE_ID_PATTERN, DEFAULT_SKIP_URL_PATTERNS)
+COURSE, SKIP = transform.compile_patterns(
+    DEFAULTS["MATOMO.COURSE_ID_PATTERN"], DEFAULTS["MATOMO.SKIP_URL_PATTERNS"]
+)
 
 
 @pytest.mark.parametrize(

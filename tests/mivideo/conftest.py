@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from environ import DbSettings, MiVideoSettings, Secret, Settings
 from mivideo.transform import floor_hour
+from redaction import Secret
 from sandbox import bigquery_api, kaltura_api
 from sandbox.generator import build_university
 from sandbox.kaltura_media import MediaEntry, generate_media
 from sandbox.udp_events import KAF_APPS, UdpEvent, generate_events
+from settings import BigQuerySettings, DbSettings, KalturaSettings, MiVideoSettings, Settings
 from sources import kaltura
 from vocab import JobName
 
@@ -119,16 +120,29 @@ def fresh_sources(course_ids: list[int], hour_now: datetime,
 
 
 def _mivideo_config(udp_url: str, kaltura_url: str, default_start: datetime,
-                   **overrides: Any) -> MiVideoSettings:
+                    **overrides: Any) -> MiVideoSettings:
+    """MIVIDEO settings for the emulators; overrides name a field of any part."""
+    timeout = overrides.pop("request_timeout", 30.0)
+    bigquery = BigQuerySettings(service_account_json=None, project="sandbox-project",
+                                api_endpoint=udp_url, request_timeout=timeout)
+    kaltura = KalturaSettings(partner_id=PARTNER_ID, user_secret=Secret(KALTURA_SECRET),
+                              service_url=kaltura_url, request_timeout=timeout)
     cfg = MiVideoSettings(
-        default_last_timestamp=default_start, service_account_json=None,
-        bigquery_project="sandbox-project", bigquery_api_endpoint=udp_url,
-        events_table=bigquery_api.DEFAULT_TABLE, kaf_app_urls=KAF_APPS,
-        events_lookback_hours=48, kaltura_partner_id=PARTNER_ID,
-        kaltura_user_secret=Secret(KALTURA_SECRET), kaltura_categories_full_name_in=PREFIX,
-        kaltura_service_url=kaltura_url, request_timeout=30.0,
+        bigquery=_replace_known(bigquery, overrides), kaltura=_replace_known(kaltura, overrides),
+        default_last_timestamp=default_start, events_table=bigquery_api.DEFAULT_TABLE,
+        kaf_app_urls=KAF_APPS, events_lookback_hours=48, categories_full_name_in=PREFIX,
     )
     return replace(cfg, **overrides)
+
+
+def _replace_known(part: Any, overrides: dict[str, Any]) -> Any:
+    """``part`` with the overrides naming its fields applied (and taken out of overrides)."""
+    mine = {name: overrides.pop(name) for name in list(overrides) if name in fields_of(part)}
+    return replace(part, **mine)
+
+
+def fields_of(part: Any) -> set[str]:
+    return {f.name for f in fields(part)}
 
 
 def _job_settings(tmp_path: Path, cfg: MiVideoSettings) -> Settings:

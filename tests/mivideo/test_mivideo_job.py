@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from db import Database
-from mivideo import events, job
-from mivideo.media import CURSOR
+from mivideo import job
+from mivideo.job import CURSOR
 from mivideo.transform import as_utc
 from sandbox import bigquery_api, kaltura_api
 from sandbox.kaltura_media import generate_media, same_second_media
@@ -211,7 +211,7 @@ def test_a_failing_second_bigquery_chunk_leaves_all_tables_and_cursor_unchanged(
         job.run(settings, Database(any_engine))
 
     assert len(asked) == 2
-    assert asked[1]["since"] - asked[0]["since"] == timedelta(days=events.CHUNK_DAYS)
+    assert asked[1]["since"] - asked[0]["since"] == timedelta(days=job.CHUNK_DAYS)
     assert_unchanged(any_engine, before, snapshot)
     job.run(settings, Database(any_engine))
     assert hourly_rows(any_engine) == expected_hourly(udp.events, hour_now)
@@ -255,10 +255,10 @@ def test_missing_events_table_is_a_clear_fatal_error(
 
 def test_wrong_kaltura_secret_is_fatal_and_not_shown(
         sqlite_engine, udp, kaltura_media, make_settings, caplog):
-    from environ import Secret
+    from redaction import Secret
 
     settings = make_settings(udp.url, kaltura_media.url,
-                             kaltura_user_secret=Secret("wrong-secret-value"))
+                             user_secret=Secret("wrong-secret-value"))
     with pytest.raises(FatalSourceError, match="START_SESSION_ERROR") as failure:
         job.run(settings, Database(sqlite_engine))
     assert "wrong-secret-value" not in str(failure.value)

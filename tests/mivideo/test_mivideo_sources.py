@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from environ import redact
 from mivideo import job
+from redaction import redact
 from sandbox import bigquery_api, kaltura_api
 from sandbox.server import Faults, Request, Response, start_server
 from sources import bigquery, kaltura
@@ -49,6 +49,11 @@ def test_naive_datetimes_are_not_query_parameters():
         bigquery.scalar_parameter("p", datetime(2024, 1, 1))  # noqa: DTZ001 - the point
 
 
+def kaltura_source(cfg, attempts: int) -> KalturaSource:
+    return KalturaSource(cfg.kaltura, cfg.categories_full_name_in,
+                         retry=kaltura.retry_policy(attempts))
+
+
 def config(make_settings, udp_url="http://127.0.0.1:9", kaltura_url="http://127.0.0.1:9",
            **overrides):
     return make_settings(udp_url, kaltura_url, **overrides).mivideo
@@ -56,18 +61,18 @@ def config(make_settings, udp_url="http://127.0.0.1:9", kaltura_url="http://127.
 
 def test_production_needs_a_readable_key_file_whose_content_is_never_shown(
         make_settings, tmp_path):
-    cfg = config(make_settings, bigquery_api_endpoint=None)
+    cfg = config(make_settings, api_endpoint=None)
     with pytest.raises(FatalSourceError, match="no service-account key file"):
-        bigquery.make_client(cfg)
+        bigquery.make_client(cfg.bigquery)
     key = tmp_path / "key.json"
     key.write_text(json.dumps({"type": "service_account", "private_key": "TOPSECRETKEY"}))
     with pytest.raises(FatalSourceError, match=r"key\.json") as failure:
-        bigquery.make_client(replace(cfg, service_account_json=key))
+        bigquery.make_client(replace(cfg.bigquery, service_account_json=key))
     assert "TOPSECRETKEY" not in str(failure.value)
 
 
 def test_sandbox_client_uses_the_endpoint_and_no_credentials(make_settings):
-    client = bigquery.make_client(config(make_settings, udp_url="http://127.0.0.1:5"))
+    client = bigquery.make_client(config(make_settings, udp_url="http://127.0.0.1:5").bigquery)
     assert client.project == "sandbox-project"
     assert client._connection.API_BASE_URL == "http://127.0.0.1:5"
     client.close()
@@ -81,15 +86,15 @@ def unused_port_url() -> str:
 
 def test_an_unreachable_bigquery_is_retriable_after_a_bounded_wait(make_settings):
     cfg = config(make_settings, udp_url=unused_port_url(), request_timeout=1.0)
-    client = bigquery.make_client(cfg)
+    client = bigquery.make_client(cfg.bigquery)
     with pytest.raises(RetriableSourceError, match="BigQuery query failed"):
-        bigquery.query_frame(client, "SELECT 1", {}, timeout=cfg.request_timeout)
+        bigquery.query_frame(client, "SELECT 1", {}, timeout=cfg.bigquery.request_timeout)
 
 
 def test_an_unreachable_kaltura_is_retriable_with_the_error_code_first(make_settings):
     cfg = config(make_settings, kaltura_url=unused_port_url())
     with pytest.raises(RetriableSourceError, match=r"after 2 attempts") as failure:
-        KalturaSource(cfg, max_attempts=2).media_created_since(0)
+        kaltura_source(cfg, 2).media_created_since(0)
     # The connection error text is long; cutting it must not lose what kind of failure it was.
     assert str(failure.value).startswith(
         "KALTURA_API: session.start: ERROR_CONNECTION_FAILED (-4): ")
@@ -107,7 +112,7 @@ def test_a_long_kaltura_error_is_cut_after_its_code(make_settings):
     with start_server(lambda request: answer, "long-error-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(FatalSourceError) as failure:
-            KalturaSource(cfg, max_attempts=2).media_created_since(0)
+            kaltura_source(cfg, 2).media_created_since(0)
     message = str(failure.value).removeprefix("KALTURA_API: ")
     assert message.startswith("session.start: SERVICE_FORBIDDEN: The access")
     assert len(message) == kaltura.MESSAGE_LIMIT
@@ -128,7 +133,7 @@ def test_the_session_key_never_shows_in_errors_or_logs(make_settings, kaltura_me
     with start_server(expired_session, "expiring-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(FatalSourceError) as failure:
-            KalturaSource(cfg, max_attempts=2).media_created_since(0)
+            kaltura_source(cfg, 2).media_created_since(0)
     assert str(failure.value) == (
         'KALTURA_API: media.list: INVALID_KS: Invalid KS "***" Error: -1,EXPIRED')
     assert sent and sent[0] not in str(failure.value)
@@ -140,7 +145,7 @@ def test_a_non_xml_kaltura_answer_is_an_error_not_a_crash(make_settings):
     with start_server(lambda request: Response(200, {"not": "xml"}), "json-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(RetriableSourceError, match="after 3 attempts"):
-            KalturaSource(cfg, max_attempts=3).media_created_since(0)
+            kaltura_source(cfg, 3).media_created_since(0)
 
 
 def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_media):
@@ -148,7 +153,7 @@ def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_medi
                            partner_id=1038472, admin_secret="mivideo-test-secret") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(RetriableSourceError, match=r"without a session.*after 2 attempts"):
-            KalturaSource(cfg, max_attempts=2).media_created_since(0)
+            kaltura_source(cfg, 2).media_created_since(0)
 
 
 def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
@@ -165,7 +170,7 @@ def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
 
     with start_server(first_list_truncated, "truncating-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
-        found = KalturaSource(cfg, max_attempts=2).media_created_since(0)
+        found = kaltura_source(cfg, 2).media_created_since(0)
     assert truncated
     assert len(found) == len(kaltura_media.listed())
 
@@ -173,8 +178,8 @@ def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
 def listing(make_settings, library, **faults) -> list[dict]:
     with kaltura_api.start(library, partner_id=1038472, admin_secret="mivideo-test-secret",
                            **faults) as server:
-        return KalturaSource(config(make_settings, kaltura_url=server.url),
-                             max_attempts=2).media_created_since(0)
+        cfg = config(make_settings, kaltura_url=server.url)
+        return kaltura_source(cfg, 2).media_created_since(0)
 
 
 def test_a_cut_off_page_without_total_count_is_retried_not_taken_as_the_last(
@@ -223,7 +228,7 @@ def test_retries_back_off_exponentially_and_these_tests_turn_the_wait_off(
         with kaltura_api.start(kaltura_media.library, Faults(fail_first=2), partner_id=1038472,
                                admin_secret="mivideo-test-secret") as server:
             cfg = config(make_settings, kaltura_url=server.url)
-            KalturaSource(cfg, max_attempts=3).count_media()
+            kaltura_source(cfg, 3).count_media()
     # The autouse fixture's factor 0 means no wait at all; the real factor doubles each time.
     assert waits[:2] == [0.0, 0.0]
     assert 1.0 <= waits[2] < 2.0 <= waits[3] < 3.0
@@ -232,7 +237,8 @@ def test_retries_back_off_exponentially_and_these_tests_turn_the_wait_off(
 def test_a_bigquery_server_error_is_retried(make_settings):
     with bigquery_api.start([], Faults(fail_first=1)) as server:
         cfg = config(make_settings, udp_url=server.url)
-        client = bigquery.make_client(cfg)
-        result = bigquery.query_frame(client, "SELECT 1 AS ok", {}, timeout=cfg.request_timeout)
+        client = bigquery.make_client(cfg.bigquery)
+        result = bigquery.query_frame(client, "SELECT 1 AS ok", {},
+                                      timeout=cfg.bigquery.request_timeout)
         client.close()
     assert result["ok"].tolist() == [1]

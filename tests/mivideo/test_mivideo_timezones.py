@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from db import Database
 from mivideo import job
-from mivideo.media import CURSOR
+from mivideo.job import CURSOR
 from sandbox.kaltura_media import generate_media
 from sandbox.udp_events import events_at
 

@@ -11,11 +11,10 @@ import pandas as pd
 import pytest
 
 from db import Database
-from environ import Settings, ZoomSettings
-from online_meetings import transform
-from online_meetings import zoom as job
+from online_meetings import job, transform
 from sandbox import zoom_api, zoom_data
 from sandbox.server import Request, Response, RunningServer, start_server
+from settings import Settings, ZoomSettings
 from vocab import DataSourceName, JobName, RetriableSourceError
 
 TODAY = date(2024, 5, 20)

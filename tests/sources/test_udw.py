@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from environ import UdwSettings
 from sandbox.udw import fill_udw
 from sandbox.university import University
+from settings import UdwSettings
 from sources.udw import UdwClient
 from vocab import RetriableSourceError
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from environ import redact
+from redaction import redact
 from vocab import DataSourceStatus, JobName
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,15 @@ def closing_line(outcomes: list[JobOutcome], seconds: float) -> str:
     failed = [o.job.name for o in outcomes if o.status != "succeeded"]
     rows = sum(sum(o.rows.values()) for o in outcomes)
     named = f" ({', '.join(failed)})" if failed else ""
-    return (f"{len(outcomes)} job(s), {len(outcomes) - len(failed)} succeeded, "
-            f"{len(failed)} failed{named}, {rows} rows written in {seconds:.0f} s")
+    return (
+        f"{len(outcomes)} job(s), {len(outcomes) - len(failed)} succeeded, "
+        f"{len(failed)} failed{named}, {rows} rows written in {seconds:.0f} s"
+    )
 
 
-def write_termination_summary(path: Path | None, status: str,
-                              outcomes: Sequence[JobOutcome] = (),
-                              error: str | None = None) -> None:
+def write_termination_summary(
+    path: Path | None, status: str, outcomes: Sequence[JobOutcome] = (), error: str | None = None
+) -> None:
     """Leave a short JSON account of the run where a CronJob monitor can read it.
 
     Args:

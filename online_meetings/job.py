@@ -6,14 +6,15 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from online_meetings import transform
-from sources.concurrency import Progress
+from online_meetings import fetch, queries, transform
+from settings import require
+from sources.retry import RetryPolicy
 from sources.zoom import ZoomClient
-from vocab import ConfigError, DataSourceName, DataSourceStatus
+from vocab import DataSourceName, DataSourceStatus, JobName
 
 if TYPE_CHECKING:
     from db import Database
-    from environ import Settings, ZoomSettings
+    from settings import Settings, ZoomSettings
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ CURSOR_NAME = "zoom_meeting.last_day"
 def check(settings: Settings) -> str:
     """Obtain a Zoom access token with the configured app credentials; write nothing."""
     zoom = _zoom_settings(settings)
-    ZoomClient(zoom, max_attempts=settings.max_req_attempts).access_token()
+    ZoomClient(zoom, retry=RetryPolicy.from_attempts(settings.max_req_attempts)).access_token()
     return f"Zoom OAuth token obtained from {zoom.token_url}"
 
 
@@ -41,8 +42,8 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
         logger.info("Zoom: no complete day to load since %s", last_loaded or zoom.first_day)
         return [_status(last_loaded)] if last_loaded else []
     logger.info("Zoom: loading %d day(s), %s to %s", len(days), days[0], days[-1])
-    client = ZoomClient(zoom, max_attempts=settings.max_req_attempts)
-    frame = transform.meetings_frame(fetch_days(client, days))
+    client = ZoomClient(zoom, retry=RetryPolicy.from_attempts(settings.max_req_attempts))
+    frame = transform.meetings_frame(fetch.fetch_days(client, days))
     with db.transaction() as tx:
         tx.merge(TABLE, frame, key=["uuid"])
         tx.set_cursor(CURSOR_NAME, days[-1].isoformat())
@@ -72,27 +73,14 @@ def last_loaded_day(db: Database) -> date | None:
     """The cursor, or the newest ``meeting_day`` when the cursor row is missing."""
     value: Any = db.get_cursor(CURSOR_NAME)
     if value is None:
-        value = db.scalar("SELECT MAX(meeting_day) FROM zoom_meeting")
+        value = db.scalar(queries.LATEST_MEETING_DAY)
     if value is None:
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def fetch_days(client: ZoomClient, days: list[date]) -> dict[date, list[dict[str, Any]]]:
-    """Every meeting of every day, keyed by the day window it was listed in."""
-    fetched: dict[date, list[dict[str, Any]]] = {}
-    with Progress("Zoom past meetings", total=len(days), unit="day") as progress:
-        for day in days:
-            fetched[day] = [meeting for page in client.past_meetings(day) for meeting in page]
-            logger.debug("Zoom: %d meeting(s) on %s", len(fetched[day]), day)
-            progress.update()
-    return fetched
-
-
 def _zoom_settings(settings: Settings) -> ZoomSettings:
-    if settings.zoom is None:
-        raise ConfigError(["ZOOM: this section is required by the ONLINE_MEETINGS job"])
-    return settings.zoom
+    return require(settings.zoom, "ZOOM", JobName.ONLINE_MEETINGS.name)
 
 
 def _status(last_day: date) -> DataSourceStatus:

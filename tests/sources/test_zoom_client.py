@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
-from environ import Secret, ZoomSettings
+from redaction import Secret
 from sandbox import zoom_api, zoom_data
 from sandbox.server import RunningServer, start_server
+from settings import ZoomSettings
 from sources import zoom as zoom_source
+from sources.retry import RetryPolicy
 from sources.zoom import ZoomClient
 from vocab import FatalSourceError
 
@@ -23,6 +26,17 @@ def account() -> zoom_data.ZoomAccount:
     acct = zoom_data.build_account(DAY, DAY, seed=3, per_day=200)
     acct.client_secret = "client-secret-for-zoom-tests"
     return acct
+
+
+@pytest.fixture
+def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
+    return zoom_api.ZoomEmulator(account)
+
+
+@pytest.fixture
+def server(emulator: zoom_api.ZoomEmulator) -> Iterator[RunningServer]:
+    with start_server(emulator, "zoom") as running:
+        yield running
 
 
 def _settings(server: RunningServer, account: zoom_data.ZoomAccount,
@@ -70,7 +84,7 @@ def test_token_renewed_before_expiry(server: RunningServer, emulator: zoom_api.Z
 def test_token_refused_twice_is_fatal(account: zoom_data.ZoomAccount) -> None:
     emulator = zoom_api.ZoomEmulator(account, expires_in=0)  # every token is born expired
     with start_server(emulator, "zoom") as server:
-        client = ZoomClient(_settings(server, account), max_attempts=2)
+        client = ZoomClient(_settings(server, account), retry=RetryPolicy(attempts=2))
         with pytest.raises(FatalSourceError, match="401"):
             list(client.past_meetings(DAY))
     assert emulator.tokens_issued == 2 and emulator.unauthorized == 2

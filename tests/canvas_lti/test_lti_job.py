@@ -8,14 +8,14 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from canvas_lti import job
 from db import Database
-from environ import CanvasSettings, Settings
-from online_meetings import lti as job
 from sandbox import canvas_api
 from sandbox.canvas_api import CanvasServer
 from sandbox.generator import COURSE_ID_BASE, FALL_TERM, WINTER_TERM, build_university
 from sandbox.server import Response
 from sandbox.university import University
+from settings import CanvasSettings, Settings
 from vocab import DataSourceName, JobName, LoadError
 
 TOKEN = "lti-test-canvas-token"
