@@ -84,9 +84,9 @@ class TimedDatabase(Database):
 
 
 def _serve(size: str, every: int, latency: float, throttle: bool, pipe: Connection) -> None:
-    from sandbox import canvas_api
-    from sandbox.server import Faults
-    from sandbox.throttle import ThrottleSettings
+    from sandbox import canvas as canvas_api
+    from sandbox.canvas import ThrottleSettings
+    from sandbox.web import Faults
 
     university = sample_university(size, every)
     with canvas_api.start(
@@ -110,9 +110,8 @@ def sample_university(size: str, every: int) -> Any:
     """The generated university, or every ``every``-th course of it (same per-course data)."""
     import numpy as np
 
-    from sandbox.generator import build_university
-    from sandbox.records import EnrollmentTable
-    from sandbox.university import University
+    from sandbox.university import University, build_university
+    from sandbox.university.records import EnrollmentTable
 
     full = build_university(size)
     if every <= 1:

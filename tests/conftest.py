@@ -20,10 +20,9 @@ import redaction
 from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
-from sandbox import canvas_api
-from sandbox.generator import build_university
-from sandbox.throttle import ThrottleSettings
-from sandbox.university import University
+from sandbox import canvas as canvas_api
+from sandbox.canvas import ThrottleSettings
+from sandbox.university import University, build_university
 from settings import DbSettings, Settings
 from vocab import JobName
 
@@ -75,9 +74,19 @@ def job_settings(tmp_path: Path) -> Callable[..., Settings]:
 
     def build(job: JobName, **overrides: Any) -> Settings:
         base = Settings(
-            log_level="INFO", log_format="text", job_names=(job,), create_csvs=False,
-            max_req_attempts=3, num_async_workers=4, data_dir=tmp_path, config_dir=tmp_path,
-            db=DbSettings("sqlite://"), canvas=None, udw=None, mivideo=None, zoom=None,
+            log_level="INFO",
+            log_format="text",
+            job_names=(job,),
+            create_csvs=False,
+            max_req_attempts=3,
+            num_async_workers=4,
+            data_dir=tmp_path,
+            config_dir=tmp_path,
+            db=DbSettings("sqlite://"),
+            canvas=None,
+            udw=None,
+            mivideo=None,
+            zoom=None,
         )
         return replace(base, **overrides)
 
@@ -158,8 +167,9 @@ def mariadb_template() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 
 @pytest.fixture
-def mariadb_engine(mariadb_url: str,
-                   mariadb_template: tuple[str, list[tuple[str, str]]]) -> Iterator[sa.Engine]:
+def mariadb_engine(
+    mariadb_url: str, mariadb_template: tuple[str, list[tuple[str, str]]]
+) -> Iterator[sa.Engine]:
     """Engine on a fresh MariaDB database holding an exact copy of the migrated template."""
     template, ddl = mariadb_template
     with _mariadb_admin() as admin, admin.cursor() as cursor:
@@ -238,9 +248,9 @@ def canvas_throttle() -> ThrottleSettings:
 
 
 @pytest.fixture
-def start_canvas(tiny_university: University, canvas_token: str,
-                 canvas_throttle: ThrottleSettings
-                 ) -> Iterator[Callable[..., canvas_api.CanvasServer]]:
+def start_canvas(
+    tiny_university: University, canvas_token: str, canvas_throttle: ThrottleSettings
+) -> Iterator[Callable[..., canvas_api.CanvasServer]]:
     """Start the emulator (options: faults, throttle, fault_paths); stopped afterwards."""
     servers: list[canvas_api.CanvasServer] = []
 

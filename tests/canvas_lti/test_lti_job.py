@@ -10,11 +10,11 @@ import pytest
 
 from canvas_lti import job
 from db import Database
-from sandbox import canvas_api
-from sandbox.canvas_api import CanvasServer
-from sandbox.generator import COURSE_ID_BASE, FALL_TERM, WINTER_TERM, build_university
-from sandbox.server import Response
+from sandbox import canvas as canvas_api
+from sandbox.canvas import CanvasServer
 from sandbox.university import University
+from sandbox.university.generator import COURSE_ID_BASE, FALL_TERM, WINTER_TERM, build_university
+from sandbox.web import Response
 from settings import CanvasSettings, Settings
 from vocab import DataSourceName, JobName, LoadError
 
@@ -29,8 +29,14 @@ WINTER_UNPUBLISHED = COURSE_ID_BASE + 10  # pinned course 9: created, not publis
 @pytest.fixture(scope="module")
 def university() -> University:
     uni = build_university("tiny")
-    empty = {"id": EMPTY_TERM, "name": "Summer 2027", "sis_term_id": None, "start_at": None,
-             "end_at": None, "workflow_state": "active"}
+    empty = {
+        "id": EMPTY_TERM,
+        "name": "Summer 2027",
+        "sis_term_id": None,
+        "start_at": None,
+        "end_at": None,
+        "workflow_state": "active",
+    }
     uni.terms.append(empty)
     uni.term_by_id[EMPTY_TERM] = empty
     return uni
@@ -45,42 +51,55 @@ def server(university: University) -> Iterator[CanvasServer]:
 @pytest.fixture
 def add_course_ids(university: University) -> tuple[int, ...]:
     restricted = min(university.restricted_course_ids)
-    return (MISSING_COURSE, DELETED_COURSE, WINTER_UNPUBLISHED, restricted,
-            university.showcase_course_id)
+    return (
+        MISSING_COURSE,
+        DELETED_COURSE,
+        WINTER_UNPUBLISHED,
+        restricted,
+        university.showcase_course_id,
+    )
 
 
 @pytest.fixture
-def settings(server: CanvasServer, add_course_ids: tuple[int, ...],
-             job_settings: Callable[..., Settings],
-             canvas_config: Callable[..., CanvasSettings]) -> Settings:
-    canvas = canvas_config(server.url, TOKEN, (FALL_TERM, WINTER_TERM, EMPTY_TERM),
-                           add_course_ids)
+def settings(
+    server: CanvasServer,
+    add_course_ids: tuple[int, ...],
+    job_settings: Callable[..., Settings],
+    canvas_config: Callable[..., CanvasSettings],
+) -> Settings:
+    canvas = canvas_config(server.url, TOKEN, (FALL_TERM, WINTER_TERM, EMPTY_TERM), add_course_ids)
     return job_settings(JobName.CANVAS_LTI, canvas=canvas)
 
 
 def _table(database: Database) -> pd.DataFrame:
     return database.query_frame(
         "SELECT id, course_id, account_id, course_name, placement_type_id FROM lti_placement "
-        "ORDER BY id")
+        "ORDER BY id"
+    )
 
 
 def _pairs(frame: pd.DataFrame) -> set[tuple[int, int]]:
-    return {(int(c), int(t)) for c, t in zip(frame["course_id"], frame["placement_type_id"],
-                                             strict=True)}
+    return {
+        (int(c), int(t))
+        for c, t in zip(frame["course_id"], frame["placement_type_id"], strict=True)
+    }
 
 
 def _ids(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
-    return {(int(r.course_id), int(r.placement_type_id)): int(r.id)
-            for r in frame.itertuples()}
+    return {(int(r.course_id), int(r.placement_type_id)): int(r.id) for r in frame.itertuples()}
 
 
 def _tabs_path(course_id: int) -> str:
     return f"/api/v1/courses/{course_id}/tabs"
 
 
-def test_placements_equal_generator_truth(settings: Settings, database: Database,
-                                          server: CanvasServer, university: University,
-                                          add_course_ids: tuple[int, ...]) -> None:
+def test_placements_equal_generator_truth(
+    settings: Settings,
+    database: Database,
+    server: CanvasServer,
+    university: University,
+    add_course_ids: tuple[int, ...],
+) -> None:
     statuses = job.run(settings, database)
     table = _table(database)
     expected = university.expected_lti_placements((FALL_TERM, WINTER_TERM), add_course_ids)
@@ -92,16 +111,23 @@ def test_placements_equal_generator_truth(settings: Settings, database: Database
     assert [s.name for s in statuses] == [DataSourceName.CANVAS_LTI]
     assert database.rows_written == {"lti_placement": len(expected)}
     assert server.stats.requests["GET courses/:id/tabs"] == len(
-        _course_ids(university, add_course_ids))
+        _course_ids(university, add_course_ids)
+    )
 
 
 def _course_ids(university: University, add_course_ids: tuple[int, ...]) -> set[int]:
     """Courses whose tabs the job reads: published in the terms, plus usable added ones."""
-    listed = {c["id"] for c in university.courses_under(1)
-              if c["enrollment_term_id"] in (FALL_TERM, WINTER_TERM)
-              and c["workflow_state"] in ("available", "completed")}
-    added = {c for c in add_course_ids if c in university.tabs
-             and c not in university.restricted_course_ids}
+    listed = {
+        c["id"]
+        for c in university.courses_under(1)
+        if c["enrollment_term_id"] in (FALL_TERM, WINTER_TERM)
+        and c["workflow_state"] in ("available", "completed")
+    }
+    added = {
+        c
+        for c in add_course_ids
+        if c in university.tabs and c not in university.restricted_course_ids
+    }
     return listed | added
 
 
@@ -112,9 +138,9 @@ def test_rerun_changes_nothing(settings: Settings, database: Database) -> None:
     pd.testing.assert_frame_equal(_table(database), first)
 
 
-def test_ids_follow_pairs_and_are_never_reused(settings: Settings, database: Database,
-                                               server: CanvasServer,
-                                               university: University) -> None:
+def test_ids_follow_pairs_and_are_never_reused(
+    settings: Settings, database: Database, server: CanvasServer, university: University
+) -> None:
     job.run(settings, database)
     first = _ids(_table(database))
     gone = next(pair for pair in sorted(first) if pair[1] == ZOOM)
@@ -127,7 +153,8 @@ def test_ids_follow_pairs_and_are_never_reused(settings: Settings, database: Dat
     assert gone not in second
     assert second[(newcomer, ZOOM)] == max(first.values()) + 1
     assert {k: v for k, v in second.items() if k in first} == {
-        k: v for k, v in first.items() if k in second}
+        k: v for k, v in first.items() if k in second
+    }
     server.api.fault_paths.clear()
     job.run(settings, database)
     third = _ids(_table(database))
@@ -135,57 +162,63 @@ def test_ids_follow_pairs_and_are_never_reused(settings: Settings, database: Dat
     assert (newcomer, ZOOM) not in third
 
 
-def test_hidden_tabs_and_unknown_tools_are_skipped(settings: Settings, database: Database,
-                                                   university: University) -> None:
+def test_hidden_tabs_and_unknown_tools_are_skipped(
+    settings: Settings, database: Database, university: University
+) -> None:
     showcase = university.showcase_course_id
     job.run(settings, database)
     assert {t for c, t in _pairs(_table(database)) if c == showcase} == {ZOOM}
     with database.engine.begin() as conn:
         conn.exec_driver_sql(
             f"INSERT INTO lti_type (canvas_id, des) VALUES ({PIAZZA}, 'Piazza'), "
-            f"({GRADESCOPE}, 'Gradescope')")
+            f"({GRADESCOPE}, 'Gradescope')"
+        )
     job.run(settings, database)
     assert {t for c, t in _pairs(_table(database)) if c == showcase} == {ZOOM, PIAZZA}
     assert database.scalar("SELECT COUNT(*) FROM lti_type") == 4
 
 
-def test_course_without_tabs_or_gone_is_fine(settings: Settings, sqlite_database: Database,
-                                             server: CanvasServer,
-                                             university: University) -> None:
+def test_course_without_tabs_or_gone_is_fine(
+    settings: Settings, sqlite_database: Database, server: CanvasServer, university: University
+) -> None:
     showcase = university.showcase_course_id
     gone = next(c for c in sorted(_course_ids(university, ())) if c != showcase)
     server.api.fault_paths[_tabs_path(showcase)] = Response(200, [])
     server.api.fault_paths[_tabs_path(gone)] = Response(
-        404, {"errors": [{"message": "The specified resource does not exist."}]})
+        404, {"errors": [{"message": "The specified resource does not exist."}]}
+    )
     job.run(settings, sqlite_database)
     courses = {c for c, _ in _pairs(_table(sqlite_database))}
     assert courses and not {showcase, gone} & courses
 
 
-def test_empty_term_gives_an_empty_table(sqlite_database: Database, server: CanvasServer,
-                                         settings: Settings) -> None:
+def test_empty_term_gives_an_empty_table(
+    sqlite_database: Database, server: CanvasServer, settings: Settings
+) -> None:
     assert settings.canvas is not None
-    empty = replace(settings, canvas=replace(settings.canvas, term_ids=(EMPTY_TERM,),
-                                             add_course_ids=()))
+    empty = replace(
+        settings, canvas=replace(settings.canvas, term_ids=(EMPTY_TERM,), add_course_ids=())
+    )
     assert [s.name for s in job.run(empty, sqlite_database)] == [DataSourceName.CANVAS_LTI]
     assert _table(sqlite_database).empty
     assert server.stats.requests.get("GET courses/:id/tabs", 0) == 0
 
 
-def test_collapse_to_empty_is_refused_by_the_guard(database: Database,
-                                                   settings: Settings) -> None:
+def test_collapse_to_empty_is_refused_by_the_guard(database: Database, settings: Settings) -> None:
     job.run(settings, database)
     before = _table(database)
     assert settings.canvas is not None
-    empty = replace(settings, canvas=replace(settings.canvas, term_ids=(EMPTY_TERM,),
-                                             add_course_ids=()))
+    empty = replace(
+        settings, canvas=replace(settings.canvas, term_ids=(EMPTY_TERM,), add_course_ids=())
+    )
     with pytest.raises(LoadError, match="refusing"):
         job.run(empty, database)
     pd.testing.assert_frame_equal(_table(database), before)
 
 
-def test_no_known_tools_reads_nothing_from_canvas(sqlite_database: Database, server: CanvasServer,
-                                                  settings: Settings) -> None:
+def test_no_known_tools_reads_nothing_from_canvas(
+    sqlite_database: Database, server: CanvasServer, settings: Settings
+) -> None:
     with sqlite_database.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM lti_type")
     job.run(settings, sqlite_database)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 
-LEAKY_TESTS = '''
+LEAKY_TESTS = """
 import logging
 
 import logs
@@ -30,7 +30,7 @@ def test_next_test_starts_clean():
     assert redaction.known_secrets() == before["secrets"]
     assert logging.getLogger("yoyo").level != logging.CRITICAL
     assert redaction.redact("leaked-secret-value") == "leaked-secret-value"
-'''
+"""
 
 
 def test_logging_and_known_secrets_are_restored_after_each_test(pytester):

@@ -12,8 +12,9 @@ import pytest
 
 from mivideo import job
 from redaction import redact
-from sandbox import bigquery_api, kaltura_api
-from sandbox.server import Faults, Request, Response, start_server
+from sandbox import bigquery as bigquery_api
+from sandbox import kaltura as kaltura_api
+from sandbox.web import Faults, Request, Response, start_server
 from sources import bigquery, kaltura
 from sources.kaltura import KalturaSource, MediaWindow, next_window
 from vocab import FatalSourceError, RetriableSourceError
@@ -35,10 +36,17 @@ def test_a_window_stuck_in_one_second_keeps_growing_its_exclusions():
     assert next_window(seen[:2], current) == current  # no progress: the caller gives up
 
 
-@pytest.mark.parametrize(("value", "kind"), [
-    (datetime(2024, 1, 1, tzinfo=UTC), "TIMESTAMP"), (3, "INT64"), (1.5, "FLOAT64"),
-    (True, "BOOL"), ("x", "STRING"), (date(2024, 1, 1), "DATE"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (datetime(2024, 1, 1, tzinfo=UTC), "TIMESTAMP"),
+        (3, "INT64"),
+        (1.5, "FLOAT64"),
+        (True, "BOOL"),
+        ("x", "STRING"),
+        (date(2024, 1, 1), "DATE"),
+    ],
+)
 def test_query_parameters_are_typed_from_values(value, kind):
     parameter = bigquery.scalar_parameter("p", value)
     assert (parameter.name, parameter.type_, parameter.value) == ("p", kind, value)
@@ -50,17 +58,20 @@ def test_naive_datetimes_are_not_query_parameters():
 
 
 def kaltura_source(cfg, attempts: int) -> KalturaSource:
-    return KalturaSource(cfg.kaltura, cfg.categories_full_name_in,
-                         retry=kaltura.retry_policy(attempts))
+    return KalturaSource(
+        cfg.kaltura, cfg.categories_full_name_in, retry=kaltura.retry_policy(attempts)
+    )
 
 
-def config(make_settings, udp_url="http://127.0.0.1:9", kaltura_url="http://127.0.0.1:9",
-           **overrides):
+def config(
+    make_settings, udp_url="http://127.0.0.1:9", kaltura_url="http://127.0.0.1:9", **overrides
+):
     return make_settings(udp_url, kaltura_url, **overrides).mivideo
 
 
 def test_production_needs_a_readable_key_file_whose_content_is_never_shown(
-        make_settings, tmp_path):
+    make_settings, tmp_path
+):
     cfg = config(make_settings, api_endpoint=None)
     with pytest.raises(FatalSourceError, match="no service-account key file"):
         bigquery.make_client(cfg.bigquery)
@@ -97,13 +108,16 @@ def test_an_unreachable_kaltura_is_retriable_with_the_error_code_first(make_sett
         kaltura_source(cfg, 2).media_created_since(0)
     # The connection error text is long; cutting it must not lose what kind of failure it was.
     assert str(failure.value).startswith(
-        "KALTURA_API: session.start: ERROR_CONNECTION_FAILED (-4): ")
+        "KALTURA_API: session.start: ERROR_CONNECTION_FAILED (-4): "
+    )
 
 
 def kaltura_error(code: str, message: str) -> Response:
-    body = (f"<?xml version='1.0'?><xml><result><error><objectType>KalturaAPIException"
-            f"</objectType><code>{code}</code><message>{message}</message><args/></error>"
-            f"</result></xml>")
+    body = (
+        f"<?xml version='1.0'?><xml><result><error><objectType>KalturaAPIException"
+        f"</objectType><code>{code}</code><message>{message}</message><args/></error>"
+        f"</result></xml>"
+    )
     return Response(200, body.encode(), {"Content-Type": "text/xml"})
 
 
@@ -119,8 +133,9 @@ def test_a_long_kaltura_error_is_cut_after_its_code(make_settings):
 
 
 def test_the_session_key_never_shows_in_errors_or_logs(make_settings, kaltura_media, caplog):
-    emulator = kaltura_api.KalturaEmulator(kaltura_media.library, None, partner_id=1038472,
-                                           admin_secret="mivideo-test-secret")
+    emulator = kaltura_api.KalturaEmulator(
+        kaltura_media.library, None, partner_id=1038472, admin_secret="mivideo-test-secret"
+    )
     sent: list[str] = []
 
     def expired_session(request: Request) -> Response:
@@ -135,7 +150,8 @@ def test_the_session_key_never_shows_in_errors_or_logs(make_settings, kaltura_me
         with pytest.raises(FatalSourceError) as failure:
             kaltura_source(cfg, 2).media_created_since(0)
     assert str(failure.value) == (
-        'KALTURA_API: media.list: INVALID_KS: Invalid KS "***" Error: -1,EXPIRED')
+        'KALTURA_API: media.list: INVALID_KS: Invalid KS "***" Error: -1,EXPIRED'
+    )
     assert sent and sent[0] not in str(failure.value)
     assert sent[0] not in caplog.text
     assert redact(f"key {sent[0]}") == "key ***"
@@ -149,23 +165,31 @@ def test_a_non_xml_kaltura_answer_is_an_error_not_a_crash(make_settings):
 
 
 def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_media):
-    with kaltura_api.start(kaltura_media.library, Faults(malformed_rate=1.0),
-                           partner_id=1038472, admin_secret="mivideo-test-secret") as server:
+    with kaltura_api.start(
+        kaltura_media.library,
+        Faults(malformed_rate=1.0),
+        partner_id=1038472,
+        admin_secret="mivideo-test-secret",
+    ) as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(RetriableSourceError, match=r"without a session.*after 2 attempts"):
             kaltura_source(cfg, 2).media_created_since(0)
 
 
 def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
-    emulator = kaltura_api.KalturaEmulator(kaltura_media.library, None, partner_id=1038472,
-                                           admin_secret="mivideo-test-secret")
+    emulator = kaltura_api.KalturaEmulator(
+        kaltura_media.library, None, partner_id=1038472, admin_secret="mivideo-test-secret"
+    )
     truncated = []
 
     def first_list_truncated(request):
         if request.path.endswith("/media/action/list") and not truncated:
             truncated.append(request.path)
-            return Response(200, b"<xml><result><objectType>KalturaMediaListResponse</objectType>"
-                                 b"<objects><item><objectType>KalturaMediaEntry</objectType>")
+            return Response(
+                200,
+                b"<xml><result><objectType>KalturaMediaListResponse</objectType>"
+                b"<objects><item><objectType>KalturaMediaEntry</objectType>",
+            )
         return emulator(request)
 
     with start_server(first_list_truncated, "truncating-kaltura") as server:
@@ -176,14 +200,16 @@ def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
 
 
 def listing(make_settings, library, **faults) -> list[dict]:
-    with kaltura_api.start(library, partner_id=1038472, admin_secret="mivideo-test-secret",
-                           **faults) as server:
+    with kaltura_api.start(
+        library, partner_id=1038472, admin_secret="mivideo-test-secret", **faults
+    ) as server:
         cfg = config(make_settings, kaltura_url=server.url)
         return kaltura_source(cfg, 2).media_created_since(0)
 
 
 def test_a_cut_off_page_without_total_count_is_retried_not_taken_as_the_last(
-        make_settings, kaltura_media):
+    make_settings, kaltura_media
+):
     found = listing(make_settings, kaltura_media.library, cut_list_calls={1})
     assert sorted(entry["id"] for entry in found) == sorted(e.id for e in kaltura_media.listed())
     pages = [call["pager"]["pageIndex"] for call in kaltura_media.library.list_calls]
@@ -191,7 +217,8 @@ def test_a_cut_off_page_without_total_count_is_retried_not_taken_as_the_last(
 
 
 def test_a_short_page_is_retried_and_one_that_stays_short_fails_clearly(
-        make_settings, kaltura_media):
+    make_settings, kaltura_media
+):
     listed = kaltura_media.listed()
     assert len(listed) > kaltura.PAGE_SIZE, "needs a second page"
     found = listing(make_settings, kaltura_media.library, short_list_calls={2})
@@ -203,7 +230,8 @@ def test_a_short_page_is_retried_and_one_that_stays_short_fails_clearly(
 
 
 def test_only_the_clients_own_parse_crash_counts_as_a_bad_answer(
-        make_settings, kaltura_media, monkeypatch):
+    make_settings, kaltura_media, monkeypatch
+):
     def buggy(*args):
         raise AttributeError("'KalturaMediaListResponse' object has no attribute 'total'")
 
@@ -220,13 +248,18 @@ def test_check_reaches_both_sources_without_writing(make_settings, udp, kaltura_
 
 
 def test_retries_back_off_exponentially_and_these_tests_turn_the_wait_off(
-        make_settings, kaltura_media, monkeypatch):
+    make_settings, kaltura_media, monkeypatch
+):
     waits: list[float] = []
     monkeypatch.setattr(kaltura, "time", SimpleNamespace(sleep=waits.append))
     for factor in (0.0, 1.0):
         monkeypatch.setattr(kaltura, "RETRY_FACTOR_S", factor)
-        with kaltura_api.start(kaltura_media.library, Faults(fail_first=2), partner_id=1038472,
-                               admin_secret="mivideo-test-secret") as server:
+        with kaltura_api.start(
+            kaltura_media.library,
+            Faults(fail_first=2),
+            partner_id=1038472,
+            admin_secret="mivideo-test-secret",
+        ) as server:
             cfg = config(make_settings, kaltura_url=server.url)
             kaltura_source(cfg, 3).count_media()
     # The autouse fixture's factor 0 means no wait at all; the real factor doubles each time.
@@ -238,7 +271,8 @@ def test_a_bigquery_server_error_is_retried(make_settings):
     with bigquery_api.start([], Faults(fail_first=1)) as server:
         cfg = config(make_settings, udp_url=server.url)
         client = bigquery.make_client(cfg.bigquery)
-        result = bigquery.query_frame(client, "SELECT 1 AS ok", {},
-                                      timeout=cfg.bigquery.request_timeout)
+        result = bigquery.query_frame(
+            client, "SELECT 1 AS ok", {}, timeout=cfg.bigquery.request_timeout
+        )
         client.close()
     assert result["ok"].tolist() == [1]

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from redaction import Secret
-from sandbox import zoom_api, zoom_data
-from sandbox.server import RunningServer, start_server
+from sandbox.web import RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
 from settings import ZoomSettings
 
 
@@ -18,12 +19,17 @@ from settings import ZoomSettings
 def zoom_config() -> Callable[..., ZoomSettings]:
     """Build the ZOOM section for emulator URLs and a sandbox account."""
 
-    def build(urls: dict[str, str], account: Any, first_day: date,
-              lookback_days: int = 2) -> ZoomSettings:
+    def build(
+        urls: dict[str, str], account: Any, first_day: date, lookback_days: int = 2
+    ) -> ZoomSettings:
         return ZoomSettings(
-            account_id=account.account_id, client_id=account.client_id,
-            client_secret=Secret(account.client_secret), base_url=urls["base_url"],
-            token_url=urls["token_url"], first_day=first_day, lookback_days=lookback_days,
+            account_id=account.account_id,
+            client_id=account.client_id,
+            client_secret=Secret(account.client_secret),
+            base_url=urls["base_url"],
+            token_url=urls["token_url"],
+            first_day=first_day,
+            lookback_days=lookback_days,
         )
 
     return build

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 import redaction
-from sandbox.server import Request, Response, start_server
+from sandbox.web import Request, Response, start_server
 from sources import http
 from sources.retry import RetryPolicy
 from vocab import DataSourceName, FatalSourceError, ResourceNotFound, RetriableSourceError
@@ -43,6 +43,7 @@ def test_server_errors_are_retried_until_success() -> None:
 
 def test_server_errors_give_up_after_max_attempts() -> None:
     session = _session(max_attempts=3)
+
     def app(request: Request) -> Response:
         return Response(500, {"errors": [{"message": "boom"}]})
 

@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 
 from redaction import Secret
-from sandbox import zoom_api, zoom_data
-from sandbox.server import RunningServer, start_server
+from sandbox.web import RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
 from settings import ZoomSettings
 from sources import zoom as zoom_source
 from sources.retry import RetryPolicy
@@ -39,17 +40,24 @@ def server(emulator: zoom_api.ZoomEmulator) -> Iterator[RunningServer]:
         yield running
 
 
-def _settings(server: RunningServer, account: zoom_data.ZoomAccount,
-              secret: str | None = None) -> ZoomSettings:
+def _settings(
+    server: RunningServer, account: zoom_data.ZoomAccount, secret: str | None = None
+) -> ZoomSettings:
     urls = zoom_api.urls(server)
-    return ZoomSettings(account.account_id, account.client_id,
-                        Secret(secret or account.client_secret), urls["base_url"],
-                        urls["token_url"], first_day=DAY, lookback_days=1)
+    return ZoomSettings(
+        account.account_id,
+        account.client_id,
+        Secret(secret or account.client_secret),
+        urls["base_url"],
+        urls["token_url"],
+        first_day=DAY,
+        lookback_days=1,
+    )
 
 
-def test_pages_a_day_with_one_cached_token(server: RunningServer,
-                                           emulator: zoom_api.ZoomEmulator,
-                                           account: zoom_data.ZoomAccount) -> None:
+def test_pages_a_day_with_one_cached_token(
+    server: RunningServer, emulator: zoom_api.ZoomEmulator, account: zoom_data.ZoomAccount
+) -> None:
     client = ZoomClient(_settings(server, account))
     pages = list(client.past_meetings(DAY))
     expected = account.meetings_between(DAY, DAY)
@@ -58,9 +66,9 @@ def test_pages_a_day_with_one_cached_token(server: RunningServer,
     assert len(pages) == 2 and emulator.tokens_issued == 1 == client.tokens_fetched
 
 
-def test_revoked_token_is_replaced_once(server: RunningServer,
-                                        emulator: zoom_api.ZoomEmulator,
-                                        account: zoom_data.ZoomAccount) -> None:
+def test_revoked_token_is_replaced_once(
+    server: RunningServer, emulator: zoom_api.ZoomEmulator, account: zoom_data.ZoomAccount
+) -> None:
     client = ZoomClient(_settings(server, account))
     pages = client.past_meetings(DAY)
     first = next(pages)
@@ -70,9 +78,12 @@ def test_revoked_token_is_replaced_once(server: RunningServer,
     assert emulator.tokens_issued == 2 and emulator.unauthorized == 1
 
 
-def test_token_renewed_before_expiry(server: RunningServer, emulator: zoom_api.ZoomEmulator,
-                                     account: zoom_data.ZoomAccount,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_renewed_before_expiry(
+    server: RunningServer,
+    emulator: zoom_api.ZoomEmulator,
+    account: zoom_data.ZoomAccount,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     client = ZoomClient(_settings(server, account))
     first = client.access_token()
     later = time.monotonic() + 3600
@@ -101,9 +112,12 @@ def test_bad_credentials_fail_without_showing_the_secret(
     assert "a-wrong-client-secret" not in str(raised.value) + caplog.text
 
 
-def test_token_never_logged(server: RunningServer, emulator: zoom_api.ZoomEmulator,
-                            account: zoom_data.ZoomAccount,
-                            caplog: pytest.LogCaptureFixture) -> None:
+def test_token_never_logged(
+    server: RunningServer,
+    emulator: zoom_api.ZoomEmulator,
+    account: zoom_data.ZoomAccount,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     client = ZoomClient(_settings(server, account))
     list(client.past_meetings(DAY))
