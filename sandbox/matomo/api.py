@@ -7,12 +7,13 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sandbox.matomo import reports
 from sandbox.matomo.sites import SiteSpec, Visit, visits_on
+from sandbox.web import Emulator, Faults, Request, Response, Routes, RunningServer, start_server
 
 DEFAULT_FILTER_LIMIT = 100
 VERSION = "5.1.2"
@@ -22,15 +23,9 @@ TOKEN_IN_URL = (
     "or is required to be sent as a POST parameter."
 )
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HTML = {"Content-Type": "text/html; charset=utf-8"}
 
-
-@dataclass
-class Answer:
-    """Status, body (dict/list as JSON, str as is) and content type of one API answer."""
-
-    status: int
-    body: Any
-    content_type: str = "application/json; charset=utf-8"
+routes = Routes()
 
 
 class ApiError(Exception):
@@ -41,7 +36,7 @@ class ApiError(Exception):
         self.status = status
 
 
-class MatomoEmulator:
+class MatomoEmulator(Emulator):
     """Answers Reporting API calls; keep a reference to read counters or re-archive days.
 
     Args:
@@ -53,7 +48,7 @@ class MatomoEmulator:
         major_version: 5 answers a wrong token with HTTP 401 "Unable to authenticate"; 4 took
             it for the anonymous user and answered HTTP 200 "requires 'view' access".
         secure_only: refuse a token sent in the query string, as a "secure only" token is.
-        fail_first: answer the first N calls with a 503 HTML page (a proxy in front).
+        faults: injected latency and failures (``Faults(fail_first=2)``: two 503s first).
         max_subtable_rows: rows an archived page folder keeps before the rest become "Others".
     """
 
@@ -66,16 +61,16 @@ class MatomoEmulator:
         recent_days: int = 2,
         major_version: int = 5,
         secure_only: bool = True,
-        fail_first: int = 0,
+        faults: Faults | None = None,
         max_subtable_rows: int = 100,
     ) -> None:
+        super().__init__(faults)
         self.sites = {site.site_id: site for site in sites}
         self.token = token
         self.today = today or datetime.now(UTC).date()
         self.recent_days = recent_days
         self.major_version = major_version
         self.secure_only = secure_only
-        self.fail_first = fail_first
         self.max_subtable_rows = max_subtable_rows
         self.revision = 0
         self.calls: Counter[tuple[str, int]] = Counter()
@@ -107,23 +102,26 @@ class MatomoEmulator:
 
     # --- the HTTP entry point --------------------------------------------------------------
 
-    def answer(self, path: str, query: Mapping[str, str], form: Mapping[str, str]) -> Answer:
-        """Answer one request; ``query`` and ``form`` are the first value of each parameter."""
-        with self._lock:
-            if self.fail_first > 0:
-                self.fail_first -= 1
-                return Answer(
-                    503, "<html><body>503 Service Unavailable</body></html>", "text/html"
-                )
-        if path not in ("/", "/index.php"):
-            return Answer(404, "<html><body>Not Found</body></html>", "text/html")
+    routes = routes
+
+    @routes.get("/index.php")
+    @routes.post("/index.php")
+    @routes.get("/")
+    @routes.post("/")
+    def index(self, request: Request) -> Response:
+        """Parameters come from the query string and, for a POST, the form body alike."""
+        query = {name: values[0] for name, values in request.query.items()}
+        form = dict(parse_qsl(request.body.decode("utf-8"))) if request.method == "POST" else {}
+        return self.reply(query, form)
+
+    def not_found(self, request: Request) -> Response:
+        return Response(404, "<html><body>Not Found</body></html>", _HTML)
+
+    def reply(self, query: Mapping[str, str], form: Mapping[str, str]) -> Response:
+        """Answer one call; ``query`` and ``form`` hold the first value of each parameter."""
         params = {**query, **form}
         if params.get("module") != "API":
-            return Answer(
-                200,
-                "<html><body><form id='login_form'></form></body></html>",
-                "text/html; charset=utf-8",
-            )
+            return Response(200, "<html><body><form id='login_form'></form></body></html>", _HTML)
         try:
             body = self._call(params, token_in_url="token_auth" in query)
         except ApiError as err:
@@ -132,15 +130,12 @@ class MatomoEmulator:
             return self._render(params, {"result": "error", "message": str(err)}, err.status)
         return self._render(params, body, 200)
 
-    def _render(self, params: Mapping[str, str], body: Any, status: int) -> Answer:
+    def _render(self, params: Mapping[str, str], body: Any, status: int) -> Response:
         if params.get("format", "xml").lower() != "json":
             # Matomo's default format is XML; this emulator speaks JSON only.
-            return Answer(
-                status,
-                '<?xml version="1.0" encoding="utf-8" ?>\n<result />',
-                "text/xml; charset=utf-8",
-            )
-        return Answer(status, body)
+            xml = '<?xml version="1.0" encoding="utf-8" ?>\n<result />'
+            return Response(status, xml, {"Content-Type": "text/xml; charset=utf-8"})
+        return Response(status, body)
 
     def _call(self, params: Mapping[str, str], *, token_in_url: bool) -> Any:
         method = params.get("method", "")
@@ -281,3 +276,8 @@ def _int(value: str | None, default: int, name: str) -> int:
         return int(value)
     except ValueError:
         raise ApiError(f"The parameter '{name}' is not an integer: '{value}'") from None
+
+
+def start(emulator: MatomoEmulator) -> RunningServer:
+    """Serve ``emulator`` on a free loopback port; its ``url`` is Matomo's address."""
+    return start_server(emulator, "matomo")

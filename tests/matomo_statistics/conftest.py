@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 import environ
-from sandbox.matomo import server as matomo_server
 from sandbox.matomo.api import MatomoEmulator
+from sandbox.matomo.api import start as start_matomo
 from sandbox.matomo.sites import SiteSpec
+from sandbox.web import RunningServer
 from settings import MatomoStatisticsSettings, Settings
 
 MATOMO_TOKEN = "matomo-test-token-7c1e93"
@@ -50,8 +51,8 @@ def emulator(sites: list[SiteSpec], emulator_options: dict[str, Any]) -> MatomoE
 
 
 @pytest.fixture
-def matomo(emulator: MatomoEmulator) -> Iterator[matomo_server.MatomoServer]:
-    with matomo_server.start(emulator) as running:
+def matomo(emulator: MatomoEmulator) -> Iterator[RunningServer]:
+    with start_matomo(emulator) as running:
         yield running
 
 
@@ -70,7 +71,7 @@ def load_matomo_settings(tmp_path: Path, section: dict[str, Any], **top: Any) ->
 
 
 @pytest.fixture
-def matomo_settings(matomo: matomo_server.MatomoServer, tmp_path: Path) -> Callable[..., Settings]:
+def matomo_settings(matomo: RunningServer, tmp_path: Path) -> Callable[..., Settings]:
     """Build run Settings for the emulator; keyword arguments override MATOMO keys."""
 
     def build(**keys: Any) -> Settings:

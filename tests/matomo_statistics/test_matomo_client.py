@@ -10,8 +10,9 @@ import pytest
 
 from matomo_statistics import job
 from sandbox.matomo.api import MatomoEmulator
-from sandbox.matomo.server import MatomoServer
+from sandbox.matomo.api import start as start_matomo
 from sandbox.matomo.sites import SiteSpec
+from sandbox.web import Faults, RunningServer
 from settings import MatomoStatisticsSettings, Settings
 from sources.matomo import MatomoClient
 from sources.retry import RetryPolicy
@@ -43,20 +44,20 @@ def test_the_token_travels_in_the_post_body(
     assert emulator.refused == 0
 
 
-@pytest.mark.parametrize("emulator_options", [{"fail_first": 2}])
+@pytest.mark.parametrize("emulator_options", [{"faults": Faults(fail_first=2)}])
 def test_a_proxy_error_is_retried(matomo_config: Config, emulator: MatomoEmulator) -> None:
     client = MatomoClient(
         matomo_config().matomo, retry=RetryPolicy(attempts=3, factor=0.01, jitter=0.0)
     )
     answer = client.days("VisitFrequency.get", 2, YESTERDAY, YESTERDAY)
     assert answer[YESTERDAY]["nb_visits_new"] + answer[YESTERDAY]["nb_visits_returning"] > 0
-    assert emulator.fail_first == 0
+    assert emulator.stats.statuses[503] == 2
 
 
 def test_matomo_4_answers_a_wrong_token_with_http_200_and_the_error_says_so(
     sites: list[SiteSpec], matomo_config: Config
 ) -> None:
-    with MatomoServer(MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, major_version=4)) as old:
+    with start_matomo(MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, major_version=4)) as old:
         cfg = matomo_config(URL=old.url, TOKEN_AUTH="wrong-token-4444")
         with pytest.raises(FatalSourceError) as raised:
             MatomoClient(cfg.matomo, retry=ONCE).days("VisitsSummary.get", 1, YESTERDAY, YESTERDAY)
@@ -65,8 +66,8 @@ def test_matomo_4_answers_a_wrong_token_with_http_200_and_the_error_says_so(
     assert "MATOMO.TOKEN_AUTH" in message and "wrong-token-4444" not in message
 
 
-def test_a_wrong_url_is_a_clear_http_error(matomo_config: Config, matomo: MatomoServer) -> None:
-    cfg = matomo_config(URL=matomo.url.replace("index.php", "stats.php"))
+def test_a_wrong_url_is_a_clear_http_error(matomo_config: Config, matomo: RunningServer) -> None:
+    cfg = matomo_config(URL=matomo.url + "/stats.php")
     with pytest.raises(ResourceNotFound, match="HTTP 404"):
         MatomoClient(cfg.matomo, retry=ONCE).version()
 

@@ -8,20 +8,21 @@ import requests
 
 from sandbox.matomo import reports
 from sandbox.matomo.api import BAD_TOKEN, TOKEN_IN_URL, MatomoEmulator
-from sandbox.matomo.server import MatomoServer
+from sandbox.matomo.api import start as start_matomo
 from sandbox.matomo.sites import SiteSpec
+from sandbox.web import RunningServer
 from tests.matomo_statistics.conftest import MATOMO_TOKEN, TODAY, YESTERDAY
 
 
 def _post(
-    server: MatomoServer, token: str | None = MATOMO_TOKEN, **params: str
+    server: RunningServer, token: str | None = MATOMO_TOKEN, **params: str
 ) -> requests.Response:
     query = {"module": "API", "format": "JSON", "idSite": "1", "period": "day", **params}
     data = {"token_auth": token} if token is not None else {}
     return requests.post(server.url, params=query, data=data, timeout=10)
 
 
-def test_a_day_range_is_keyed_by_date_and_empty_days_are_lists(matomo: MatomoServer) -> None:
+def test_a_day_range_is_keyed_by_date_and_empty_days_are_lists(matomo: RunningServer) -> None:
     created = TODAY - timedelta(days=21)
     first, last = created - timedelta(days=2), created
     body = _post(matomo, method="VisitsSummary.get", idSite="2", date=f"{first},{last}").json()
@@ -32,7 +33,7 @@ def test_a_day_range_is_keyed_by_date_and_empty_days_are_lists(matomo: MatomoSer
 
 
 def test_page_urls_are_cut_at_100_rows_unless_filter_limit_says_otherwise(
-    matomo: MatomoServer, emulator: MatomoEmulator
+    matomo: RunningServer, emulator: MatomoEmulator
 ) -> None:
     every = reports.page_stats(emulator.visits(1, YESTERDAY))
     assert len(every) > 100
@@ -46,7 +47,7 @@ def test_page_urls_are_cut_at_100_rows_unless_filter_limit_says_otherwise(
 
 
 def test_the_tree_has_urls_only_on_leaves_and_flat_rows_join_labels(
-    matomo: MatomoServer,
+    matomo: RunningServer,
 ) -> None:
     tree = _post(
         matomo, method="Actions.getPageUrls", date=str(YESTERDAY), filter_limit="-1"
@@ -72,7 +73,7 @@ def test_the_tree_has_urls_only_on_leaves_and_flat_rows_join_labels(
 
 
 def test_counts_come_back_as_strings_and_entry_fields_only_for_entry_pages(
-    matomo: MatomoServer,
+    matomo: RunningServer,
 ) -> None:
     flat = _post(
         matomo, method="Actions.getPageUrls", date=str(YESTERDAY), flat="1", filter_limit="-1"
@@ -82,21 +83,21 @@ def test_counts_come_back_as_strings_and_entry_fields_only_for_entry_pages(
     assert any("entry_nb_visits" not in row for row in flat)
 
 
-def test_a_wrong_token_is_refused_with_401_on_matomo_5(matomo: MatomoServer) -> None:
+def test_a_wrong_token_is_refused_with_401_on_matomo_5(matomo: RunningServer) -> None:
     answer = _post(matomo, token="wrong-token", method="VisitsSummary.get", date="yesterday")
     assert answer.status_code == 401
     assert answer.json() == {"result": "error", "message": BAD_TOKEN}
 
 
 def test_matomo_4_takes_a_wrong_token_for_anonymous_with_http_200(sites: list[SiteSpec]) -> None:
-    with MatomoServer(MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, major_version=4)) as old:
+    with start_matomo(MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, major_version=4)) as old:
         answer = _post(old, token="wrong-token", method="VisitsSummary.get", date="yesterday")
     assert answer.status_code == 200
     assert answer.json()["result"] == "error"
     assert "requires 'view' access for the website id = 1" in answer.json()["message"]
 
 
-def test_a_token_in_the_query_string_is_refused(matomo: MatomoServer) -> None:
+def test_a_token_in_the_query_string_is_refused(matomo: RunningServer) -> None:
     answer = requests.post(
         matomo.url,
         params={
@@ -114,7 +115,7 @@ def test_a_token_in_the_query_string_is_refused(matomo: MatomoServer) -> None:
     assert answer.json()["message"] == TOKEN_IN_URL
 
 
-def test_unknown_site_bad_date_and_missing_format(matomo: MatomoServer) -> None:
+def test_unknown_site_bad_date_and_missing_format(matomo: RunningServer) -> None:
     unknown = _post(matomo, method="VisitsSummary.get", idSite="99", date="yesterday").json()
     assert "unexpected website" in unknown["message"]
     bad_date = _post(matomo, method="VisitsSummary.get", date="2024-13-01").json()
@@ -145,7 +146,7 @@ def test_recent_days_grow_with_each_archiving_pass(emulator: MatomoEmulator) -> 
 
 def test_a_truncated_folder_sums_its_smallest_rows_into_others(sites: list[SiteSpec]) -> None:
     small = MatomoEmulator(sites, MATOMO_TOKEN, today=TODAY, max_subtable_rows=3)
-    with MatomoServer(small) as server:
+    with start_matomo(small) as server:
         flat = _post(
             server, method="Actions.getPageUrls", date=str(YESTERDAY), flat="1", filter_limit="-1"
         ).json()

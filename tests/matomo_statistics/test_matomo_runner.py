@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 import run_jobs
 from matomo_statistics import job
-from sandbox.matomo.server import MatomoServer
+from sandbox.web import RunningServer
 from tests.matomo_statistics.conftest import MATOMO_TOKEN, TODAY
 
 
@@ -19,7 +19,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(job, "utc_today", lambda: TODAY)
 
 
-def _config(tmp_path: Path, matomo: MatomoServer, token: str = MATOMO_TOKEN) -> Path:
+def _config(tmp_path: Path, matomo: RunningServer, token: str = MATOMO_TOKEN) -> Path:
     raw = {
         "JOB_NAMES": ["MATOMO_STATISTICS"],
         "INVENTORY_DB": {"url": f"sqlite:///{tmp_path / 'inventory.sqlite'}"},
@@ -43,7 +43,7 @@ def _rows(tmp_path: Path, sql: str) -> list[tuple]:
 
 
 def test_a_run_is_recorded_with_its_rows_and_freshness(
-    tmp_path: Path, matomo: MatomoServer
+    tmp_path: Path, matomo: RunningServer
 ) -> None:
     assert run_jobs.main(["--config", str(_config(tmp_path, matomo))]) == 0
     [(status, rows)] = _rows(tmp_path, "SELECT status, rows_by_table FROM job_run")
@@ -56,7 +56,7 @@ def test_a_run_is_recorded_with_its_rows_and_freshness(
 
 
 def test_a_wrong_token_fails_the_run_with_the_fix_and_never_shows_the_token(
-    tmp_path: Path, matomo: MatomoServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, matomo: RunningServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     wrong = "wrong-matomo-token-31337"
     assert run_jobs.main(["--config", str(_config(tmp_path, matomo, wrong)), "-v"]) == 1
@@ -70,7 +70,7 @@ def test_a_wrong_token_fails_the_run_with_the_fix_and_never_shows_the_token(
 
 
 def test_check_reaches_matomo_or_says_why_not(
-    tmp_path: Path, matomo: MatomoServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, matomo: RunningServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_jobs.main(["--config", str(_config(tmp_path, matomo)), "--check"]) == 0
     assert (
