@@ -48,15 +48,6 @@ def load(
     started = time.monotonic()
     yesterday = (today or utc_today()) - timedelta(days=1)
     stored = {site: Span.parse(db.get_cursor(cursor_name(site))) for site in cfg.site_ids}
-    plans = {
-        site: spans_to_load(
-            stored[site],
-            yesterday=yesterday,
-            lookback_days=cfg.lookback_days,
-            backfill_start=cfg.backfill_start,
-        )
-        for site in cfg.site_ids
-    }
     logger.info(
         "MATOMO_STATISTICS: starting, sites %s up to %s (look-back %d days)",
         list(cfg.site_ids),
@@ -66,22 +57,10 @@ def load(
     client = MatomoClient(cfg.matomo, retry=retry)
     read = [
         fetch.fetch_site(client, site, spans, cfg.days_per_request)
-        for site, spans in plans.items()
+        for site, spans in _plan(cfg, stored, yesterday).items()
         if spans
     ]
-    loaded_at = datetime.now(UTC)
-    course_pattern, skip = transform.compile_patterns(cfg.course_id_pattern, cfg.skip_url_patterns)
-    with db.transaction() as tx:
-        for reports in read:
-            visits = transform.visits_frame(
-                reports.site_id, reports.summary, reports.frequency, loaded_at
-            )
-            pages = transform.pages_frame(
-                reports.site_id, reports.pages, course_pattern, skip, loaded_at
-            )
-            _replace_site_days(
-                tx, reports, visits, pages, covered(stored[reports.site_id], reports.spans)
-            )
+    _write(db, cfg, read, stored)
     logger.info(
         "MATOMO_STATISTICS: finished in %.1f s, rows written %s",
         time.monotonic() - started,
@@ -109,6 +88,41 @@ def check(settings: Settings) -> str:
 def utc_today() -> date:
     """Today's date in UTC, whatever the container's time zone."""
     return datetime.now(UTC).date()
+
+
+def _plan(
+    cfg: MatomoStatisticsSettings, stored: dict[int, Span | None], yesterday: date
+) -> dict[int, list[Span]]:
+    return {
+        site: spans_to_load(
+            stored[site],
+            yesterday=yesterday,
+            lookback_days=cfg.lookback_days,
+            backfill_start=cfg.backfill_start,
+        )
+        for site in cfg.site_ids
+    }
+
+
+def _write(
+    db: Database,
+    cfg: MatomoStatisticsSettings,
+    read: list[fetch.SiteReports],
+    stored: dict[int, Span | None],
+) -> None:
+    """Every site's days replaced, and its cursor moved, in one transaction."""
+    loaded_at = datetime.now(UTC)
+    course_pattern, skip = transform.compile_patterns(cfg.course_id_pattern, cfg.skip_url_patterns)
+    with db.transaction() as tx:
+        for reports in read:
+            visits = transform.visits_frame(
+                reports.site_id, reports.summary, reports.frequency, loaded_at
+            )
+            pages = transform.pages_frame(
+                reports.site_id, reports.pages, course_pattern, skip, loaded_at
+            )
+            span = covered(stored[reports.site_id], reports.spans)
+            _replace_site_days(tx, reports, visits, pages, span)
 
 
 def _replace_site_days(
