@@ -15,6 +15,7 @@ SECRET_KEYS = frozenset(
         "CLIENT_SECRET",
         "password",
         "SECRET_ACCESS_KEY",
+        "TOKEN_AUTH",
     }
 )
 SECRET_PARAMS = frozenset(
@@ -30,6 +31,7 @@ SECRET_PARAMS = frozenset(
         "signature",
         "code",
         "refresh_token",
+        "token_auth",
     }
 )
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})

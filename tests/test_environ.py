@@ -34,6 +34,7 @@ FILLED = {
     "<tracking-log-bucket>": "edx-logs",
     "<access-key-id>": "AKIAEXAMPLE",
     "<secret-access-key>": "s3-secret-012",
+    "<matomo-token-auth>": "matomo-token-0a1b2c",
 }
 
 
@@ -270,5 +271,5 @@ def test_every_schema_key_is_documented():
         k for k in schema_keys(schema, schema["definitions"]) if f"`{k}`" not in docs
     )
     assert undocumented == []
-    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM"):
+    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM", "MATOMO"):
         assert f"{section}: {{" in template
