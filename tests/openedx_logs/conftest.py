@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from oe_helpers import fresh_db
 
+# The S3 server fixtures live in a module of their own, shared with the client tests.
+from s3_fixtures import s3_bucket, s3_server  # noqa: F401
+
 from db import Database
 from sandbox.tracking_logs import files, scenario
 from sandbox.tracking_logs.scenario import EXCLUDED, Scenario
 from settings import OpenEdxLogsSettings, build_openedx_logs
-
-pytest_plugins = ["s3_fixtures"]
 
 ALL_METHODS = ["session_gap", "eol", "ope", "window_union", "canvas_like"]
 
