@@ -28,8 +28,14 @@ import pymysql
 
 COURSE = "course-v1:BenchU+BIG101+2026_Fall"
 GENERATED = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
-TAIL = ["Enrollment Track", "Verification Status", "Certificate Eligible",
-        "Certificate Delivered", "Certificate Type", "Enrollment Status"]  # fmt: skip
+TAIL = [
+    "Enrollment Track",
+    "Verification Status",
+    "Certificate Eligible",
+    "Certificate Delivered",
+    "Certificate Type",
+    "Enrollment Status",
+]
 
 
 def grade_header(graded: int) -> list[str]:
@@ -61,11 +67,17 @@ def write_report(path: Path, learners: int, columns: int, seed: int = 5) -> int:
         values = np.round(rng.random(learners), 4).astype(str).astype(object)
         values[rng.random(learners) < 0.2] = "Not Attempted"
         data[header[position]] = pa.array(values.astype(str))
-    for name, choices in (("Cohort Name", ["A", "B"]), ("Experiment Group (A/B)", ["x", "y"]),
-                          ("Team Name", ["", "Red"]), ("Enrollment Track", ["audit"]),
-                          ("Verification Status", ["N/A"]), ("Certificate Eligible", ["N"]),
-                          ("Certificate Delivered", ["N"]), ("Certificate Type", ["N/A"]),
-                          ("Enrollment Status", ["enrolled"])):  # fmt: skip
+    for name, choices in (
+        ("Cohort Name", ["A", "B"]),
+        ("Experiment Group (A/B)", ["x", "y"]),
+        ("Team Name", ["", "Red"]),
+        ("Enrollment Track", ["audit"]),
+        ("Verification Status", ["N/A"]),
+        ("Certificate Eligible", ["N"]),
+        ("Certificate Delivered", ["N"]),
+        ("Certificate Type", ["N/A"]),
+        ("Enrollment Status", ["enrolled"]),
+    ):
         data[name] = pa.array(rng.choice(choices, learners))
     table = pa.table({f"c{i}": data[name] for i, name in enumerate(header)})
     options = pacsv.WriteOptions(include_header=False, quoting_style="none", eol="\r\n")
@@ -89,15 +101,24 @@ def run_once(path: Path, url: str) -> dict[str, float]:
     started = time.monotonic()
     parsed = parse_report(path, "grade_report", COURSE, GENERATED)
     entry = FileRecord(
-        COURSE, "grade_report", path.name, "parsed", "bench",
-        generated_at=GENERATED, sha256=sha256_of(path), row_count=parsed.rows,
-    )  # fmt: skip
+        COURSE,
+        "grade_report",
+        path.name,
+        "parsed",
+        "bench",
+        generated_at=GENERATED,
+        sha256=sha256_of(path),
+        row_count=parsed.rows,
+    )
     written = load_report(Database(engine), parsed, entry)
     seconds = time.monotonic() - started
     engine.dispose()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mib": peak_mib,
-            "cells": written.get("edx_grade_report_cell", 0)}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "peak_mib": peak_mib,
+        "cells": written.get("edx_grade_report_cell", 0),
+    }
 
 
 def measure(path: Path, server: str) -> dict[str, float]:
@@ -107,8 +128,10 @@ def measure(path: Path, server: str) -> dict[str, float]:
     try:
         child = subprocess.run(
             [sys.executable, "-m", "bench.edx_reports", "--child", str(path), server + name],
-            check=False, capture_output=True, text=True,
-        )  # fmt: skip
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if child.returncode:
             raise SystemExit(f"benchmark run failed:\n{child.stderr[-3000:]}")
         return json.loads(child.stdout.strip().splitlines()[-1])
@@ -132,8 +155,10 @@ def main() -> None:
         path = Path(tmp) / "BenchU_BIG101_2026_Fall_grade_report_2026-11-21-0300.csv"
         cells = write_report(path, args.learners, args.columns)
         size = path.stat().st_size / 2**20
-        print(f"grade report: {args.learners:,} learners x {args.columns} columns, "
-              f"{cells:,} graded cells, {size:.0f} MiB")  # fmt: skip
+        print(
+            f"grade report: {args.learners:,} learners x {args.columns} columns, "
+            f"{cells:,} graded cells, {size:.0f} MiB"
+        )
         print(f"load average before: {' '.join(os.getloadavg().__repr__()[1:-1].split(', '))}")
         runs = [measure(path, args.server) for _ in range(args.repeat)]
         print(f"load average after:  {' '.join(os.getloadavg().__repr__()[1:-1].split(', '))}")

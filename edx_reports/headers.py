@@ -181,9 +181,14 @@ def parse_problem_header(
         problem = rest[len(subsection) + len(_PROBLEM_SEPARATOR) :]
         for offset, measure in ((0, "earned"), (1, "possible")):
             column = GradeColumn(
-                position + offset, header[position + offset], measure, kind, number,
-                subsection, problem,
-            )  # fmt: skip
+                position + offset,
+                header[position + offset],
+                measure,
+                kind,
+                number,
+                subsection,
+                problem,
+            )
             columns.append(column)
     return tuple(columns)
 

@@ -47,9 +47,12 @@ def read_header(path: Path) -> list[str]:
 
 
 def parse_report(
-    path: Path, report: str, course_id: str, generated_at: datetime,
+    path: Path,
+    report: str,
+    course_id: str,
+    generated_at: datetime,
     known: Mapping[tuple[str, int], str] | None = None,
-) -> ParsedReport:  # fmt: skip
+) -> ParsedReport:
     """Parse one report file; the header is checked before any row is read.
 
     Raises:
@@ -83,8 +86,9 @@ class _Table:
         )
         self.rows = int(self.con.execute("SELECT count(*) FROM r").fetchone()[0])  # type: ignore[index]
 
-    def frame(self, positions: list[int] | None = None, start: int = 0,
-              stop: int | None = None) -> pd.DataFrame:  # fmt: skip
+    def frame(
+        self, positions: list[int] | None = None, start: int = 0, stop: int | None = None
+    ) -> pd.DataFrame:
         names = self.names if positions is None else [self.names[p] for p in positions]
         stop = self.rows if stop is None else stop
         select = ", ".join(names)
@@ -101,10 +105,17 @@ class _Table:
         )
         self.con.executemany(
             "INSERT INTO spec VALUES (?, ?, ?, ?, ?)",
-            [(self.names[c.index], c.index, c.assignment_type,
-              None if c.kind == "average" else c.subsection_index, c.kind == "average")
-             for c in spec.columns],
-        )  # fmt: skip
+            [
+                (
+                    self.names[c.index],
+                    c.index,
+                    c.assignment_type,
+                    None if c.kind == "average" else c.subsection_index,
+                    c.kind == "average",
+                )
+                for c in spec.columns
+            ],
+        )
         graded = ", ".join(self.names[c.index] for c in spec.columns)
         sql = (
             "SELECT CAST(v.c0 AS BIGINT) AS user_id, s.column_index, s.assignment_type, "
@@ -135,25 +146,32 @@ def _grade(table: _Table, header: list[str], course_id: str, at: datetime) -> Pa
     spec = headers.parse_grade_header(header)
     learners = transform.learner_frame(table.frame(spec.learner_positions), spec, course_id, at)
     columns = transform.column_frame(spec.columns, course_id, at, GRADE_REPORT)
-    cells = (
-        transform.with_generation(chunk, course_id, at) for chunk in table.grade_cells(spec)
-    )  # fmt: skip
+    cells = (transform.with_generation(chunk, course_id, at) for chunk in table.grade_cells(spec))
     return ParsedReport(
-        GRADE_REPORT, header, table.rows,
+        GRADE_REPORT,
+        header,
+        table.rows,
         {"edx_report_column": columns, "edx_grade_report_learner": learners},
-        "edx_grade_report_cell", cells, headers.known_subsections(spec.columns),
-    )  # fmt: skip
+        "edx_grade_report_cell",
+        cells,
+        headers.known_subsections(spec.columns),
+    )
 
 
-def _problem(table: _Table, header: list[str], course_id: str, at: datetime,
-             known: Mapping[tuple[str, int], str]) -> ParsedReport:  # fmt: skip
+def _problem(
+    table: _Table,
+    header: list[str],
+    course_id: str,
+    at: datetime,
+    known: Mapping[tuple[str, int], str],
+) -> ParsedReport:
     spec = headers.parse_problem_header(header, known)
     columns = transform.column_frame(spec, course_id, at, PROBLEM_GRADE_REPORT)
     positions = [c.index for c in spec]
     cells = (
         transform.with_generation(transform.problem_cells(ids, values, spec), course_id, at)
         for ids, values in table.chunks(positions)
-    )  # fmt: skip
+    )
     frames = {"edx_report_column": columns}
     return ParsedReport(
         PROBLEM_GRADE_REPORT, header, table.rows, frames, "edx_problem_grade_cell", cells

@@ -13,18 +13,26 @@ from edx_reports.headers import PROFILE_STANDARD, GradeColumn, GradeHeader
 
 # Text cells the reports put where a number would be, stored lower-case in `status`.
 STATUSES = ("not attempted", "not available")
-_TAIL_COLUMNS = ("enrollment_track", "verification_status", "certificate_eligible",
-                 "certificate_delivered", "certificate_type", "enrollment_status")  # fmt: skip
+_TAIL_COLUMNS = (
+    "enrollment_track",
+    "verification_status",
+    "certificate_eligible",
+    "certificate_delivered",
+    "certificate_type",
+    "enrollment_status",
+)
 _PROFILE_DATES = ("last_login", "date_joined", "enrollment_date")
 
 
 def with_generation(frame: pd.DataFrame, course_id: str, generated_at: datetime) -> pd.DataFrame:
     """Put the generation's key first; categorical, so a million rows share one string."""
     rows = len(frame)
-    key = pd.DataFrame({
-        "course_id": pd.Categorical.from_codes(np.zeros(rows, dtype="int8"), [course_id]),
-        "generated_at": pd.Series(np.full(rows, np.datetime64(_naive(generated_at), "s"))),
-    })  # fmt: skip
+    key = pd.DataFrame(
+        {
+            "course_id": pd.Categorical.from_codes(np.zeros(rows, dtype="int8"), [course_id]),
+            "generated_at": pd.Series(np.full(rows, np.datetime64(_naive(generated_at), "s"))),
+        }
+    )
     return pd.concat([key, frame.reset_index(drop=True)], axis=1)
 
 
@@ -36,16 +44,18 @@ def column_frame(
     columns: Sequence[GradeColumn], course_id: str, generated_at: datetime, report: str
 ) -> pd.DataFrame:
     """edx_report_column rows: what each graded column of one report file means."""
-    frame = pd.DataFrame({
-        "report_type": report,
-        "column_index": [c.index for c in columns],
-        "header": [c.header for c in columns],
-        "kind": [c.kind for c in columns],
-        "assignment_type": [c.assignment_type for c in columns],
-        "subsection_index": pd.array([c.subsection_index for c in columns], dtype="Int16"),
-        "subsection_name": [c.subsection_name for c in columns],
-        "problem_name": [c.problem_name for c in columns],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "report_type": report,
+            "column_index": [c.index for c in columns],
+            "header": [c.header for c in columns],
+            "kind": [c.kind for c in columns],
+            "assignment_type": [c.assignment_type for c in columns],
+            "subsection_index": pd.array([c.subsection_index for c in columns], dtype="Int16"),
+            "subsection_name": [c.subsection_name for c in columns],
+            "problem_name": [c.problem_name for c in columns],
+        }
+    )
     return with_generation(frame, course_id, generated_at)
 
 
@@ -64,14 +74,16 @@ def learner_frame(
     def text(position: int | None) -> pd.Series | None:
         return None if position is None else raw[position].replace("", None)
 
-    frame = pd.DataFrame({
-        "user_id": pd.to_numeric(raw[0]).astype("int64"),
-        "email": raw[1],
-        "username": raw[2],
-        "grade": numbers_and_statuses(raw[3])[0],
-        "cohort": text(spec.cohort),
-        "team": text(spec.team),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "user_id": pd.to_numeric(raw[0]).astype("int64"),
+            "email": raw[1],
+            "username": raw[2],
+            "grade": numbers_and_statuses(raw[3])[0],
+            "cohort": text(spec.cohort),
+            "team": text(spec.team),
+        }
+    )
     for offset, name in enumerate(_TAIL_COLUMNS):
         frame[name] = text(spec.tail_start + offset)
     frame["experiment_groups"] = _experiment_json(raw, spec) if spec.experiments else None
@@ -98,17 +110,19 @@ def problem_cells(
     def tiled(attribute: str) -> np.ndarray:
         return np.tile(np.array([getattr(c, attribute) for c in earned_cols], dtype=object), count)
 
-    return pd.DataFrame({
-        "user_id": np.repeat(pd.to_numeric(user_ids).to_numpy("int64"), len(earned_cols)),
-        "column_index": tiled("index").astype("int16"),
-        "assignment_type": tiled("assignment_type"),
-        "subsection_index": tiled("subsection_index").astype("int16"),
-        "subsection_name": tiled("subsection_name"),
-        "problem_name": tiled("problem_name"),
-        "earned": earned.to_numpy(),
-        "possible": possible.to_numpy(),
-        "status": status.to_numpy(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "user_id": np.repeat(pd.to_numeric(user_ids).to_numpy("int64"), len(earned_cols)),
+            "column_index": tiled("index").astype("int16"),
+            "assignment_type": tiled("assignment_type"),
+            "subsection_index": tiled("subsection_index").astype("int16"),
+            "subsection_name": tiled("subsection_name"),
+            "problem_name": tiled("problem_name"),
+            "earned": earned.to_numpy(),
+            "possible": possible.to_numpy(),
+            "status": status.to_numpy(),
+        }
+    )
 
 
 def profile_frame(
@@ -126,7 +140,11 @@ def profile_frame(
         if name in raw:
             frame[name] = pd.to_datetime(raw[name], errors="coerce", utc=True, format="mixed")
     frame["extra"] = (
-        [json.dumps(dict(zip(extra, row, strict=True)), ensure_ascii=False)
-         for row in raw[list(extra)].to_numpy()] if extra else None
-    )  # fmt: skip
+        [
+            json.dumps(dict(zip(extra, row, strict=True)), ensure_ascii=False)
+            for row in raw[list(extra)].to_numpy()
+        ]
+        if extra
+        else None
+    )
     return with_generation(frame, course_id, generated_at)

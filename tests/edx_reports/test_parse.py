@@ -36,8 +36,9 @@ def _rows(path: Path) -> list[list[str]]:
 
 def test_grade_header_of_a_policy_with_averages_single_types_and_learner_columns() -> None:
     spec = headers.parse_grade_header(reports.grade_header(COURSES[STATS]))
-    kinds = [(c.kind, c.assignment_type, c.subsection_index, c.subsection_name)
-             for c in spec.columns]  # fmt: skip
+    kinds = [
+        (c.kind, c.assignment_type, c.subsection_index, c.subsection_name) for c in spec.columns
+    ]
     assert kinds == [
         ("subsection", "Homework", 1, "Week 1: Practice"),
         ("subsection", "Homework", 2, "Week 2: Practice"),
@@ -56,9 +57,11 @@ def test_grade_header_of_a_policy_with_averages_single_types_and_learner_columns
 def test_grade_header_without_optional_columns() -> None:
     spec = headers.parse_grade_header(reports.grade_header(COURSES[DEMO]))
     assert [(c.kind, c.header) for c in spec.columns] == [
-        ("subsection", "Quiz 1: Quiz 1"), ("subsection", "Quiz 2: Quiz 2"),
-        ("average", "Quiz (Avg)"), ("single", "Midterm Exam"),
-    ]  # fmt: skip
+        ("subsection", "Quiz 1: Quiz 1"),
+        ("subsection", "Quiz 2: Quiz 2"),
+        ("average", "Quiz (Avg)"),
+        ("single", "Midterm Exam"),
+    ]
     assert (spec.cohort, spec.experiments, spec.team) == (None, (), None)
 
 
@@ -82,8 +85,11 @@ def test_problem_header_split_uses_the_grade_report_subsection_names() -> None:
     )
     columns = headers.parse_problem_header(reports.problem_header(course), known)
     labs = {(c.subsection_name, c.problem_name) for c in columns if c.assignment_type == "Lab"}
-    assert labs == {("Lab - Setup", "Check - Python"), ("Lab - Setup", "Check - Data"),
-                    ("Lab - Regression", "Fit")}  # fmt: skip
+    assert labs == {
+        ("Lab - Setup", "Check - Python"),
+        ("Lab - Setup", "Check - Data"),
+        ("Lab - Regression", "Fit"),
+    }
     alone = headers.parse_problem_header(reports.problem_header(course))
     # Without the grade report the grammar is ambiguous; the first shared separator wins.
     assert {c.subsection_name for c in alone if c.assignment_type == "Lab"} == {"Lab"}
@@ -124,16 +130,18 @@ def test_grade_report_cells_round_trip(tmp_path: Path, course_id: str) -> None:
 
 def test_problem_and_profile_reports_parse(tmp_path: Path) -> None:
     course = COURSES[STATS]
-    problems = parse_report(_write(tmp_path, course, "grade_problems"),
-                            "problem_grade_report", STATS, AT)  # fmt: skip
+    problems = parse_report(
+        _write(tmp_path, course, "grade_problems"), "problem_grade_report", STATS, AT
+    )
     cells = pd.concat(list(problems.cells), ignore_index=True)
     assert len(cells) == len(course.learners) * len(course.problems)
     unavailable = cells[cells["status"] == "not available"]
     assert unavailable["possible"].isna().all() and unavailable["earned"].isna().all()
     attempted = cells[cells["status"].isna()]
     assert (attempted["earned"] <= attempted["possible"]).all()
-    profile = parse_report(_write(tmp_path, course, "profile_info_csv"),
-                           "student_profile_info", STATS, AT)  # fmt: skip
+    profile = parse_report(
+        _write(tmp_path, course, "profile_info_csv"), "student_profile_info", STATS, AT
+    )
     rows = profile.frames["edx_profile_row"]
     assert len(rows) == sum(learner.active for learner in course.learners)
     assert rows["extra"].iloc[0] == '{"employer": "Sandbox Co."}'
@@ -145,8 +153,15 @@ def test_load_replaces_a_generation_and_keeps_others(tmp_path: Path, database: D
     path = _write(tmp_path, course, "grade_course")
     for at in (AT, AT, datetime(2026, 11, 22, 3, 0, tzinfo=UTC)):
         parsed = parse_report(path, "grade_report", DEMO, at)
-        entry = FileRecord(DEMO, "grade_report", f"{at:%d}.csv", "parsed", "run-1",
-                           generated_at=at, row_count=parsed.rows)  # fmt: skip
+        entry = FileRecord(
+            DEMO,
+            "grade_report",
+            f"{at:%d}.csv",
+            "parsed",
+            "run-1",
+            generated_at=at,
+            row_count=parsed.rows,
+        )
         load_report(database, parsed, entry)
     per_generation = database.query_frame(
         "SELECT generated_at, COUNT(*) AS n FROM edx_grade_report_cell GROUP BY generated_at"

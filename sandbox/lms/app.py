@@ -1,0 +1,287 @@
+"""The LMS emulator's routes: OAuth2 client credentials, report tasks, listings and downloads.
+
+Shapes follow edx-platform: the legacy instructor dashboard API under
+``/courses/{course_id}/instructor/api/``, the v1 API under ``/api/instructor/v1/``, and the CCX
+REST API. A report already running answers 400 with the "is being created" message (a JSON
+string when the client accepts JSON), as ``common_exceptions_400`` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote
+
+from sandbox.lms import reports
+from sandbox.lms.courses import LmsCourse
+from sandbox.server import Request, Response
+
+TRIGGERS = {
+    "calculate_grades_csv": ("grade_course", "grade"),
+    "problem_grade_report": ("grade_problems", "problem grade"),
+    "get_students_features/csv": ("profile_info_csv", "enrolled learner profile"),
+}
+_COURSE_PATH = re.compile(r"/courses/(?P<course>.+)/instructor/api/(?P<action>.+)")
+_V1_PATH = re.compile(r"/api/instructor/v1/(?P<what>reports|tasks)/(?P<course>.+)")
+_MEDIA_PATH = re.compile(r"/media/grades/(?P<folder>[0-9a-f]{40})/(?P<name>[^/]+)")
+
+
+@dataclass
+class Task:
+    task_id: str
+    course_id: str
+    task_type: str
+    created: datetime
+    polls_left: int
+    state: str = "PROGRESS"
+
+
+@dataclass
+class LmsState:
+    """Everything the emulator holds; tests reach in to arrange and to count."""
+
+    courses: dict[str, LmsCourse]
+    store: Path  # the report store root, in the `regular` layout
+    clients: dict[str, str]
+    token_lifetime_s: float = 3600.0
+    polls_to_finish: int = 2
+    never_finish: set[str] = field(default_factory=set)  # course ids whose tasks hang
+    not_before: float = 0.0  # tokens issued before this (epoch s) are refused as expired
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    tasks: list[Task] = field(default_factory=list)
+    triggers: list[tuple[str, str]] = field(default_factory=list)
+    tokens_issued: int = 0
+    max_running: int = 0
+    signing_key: bytes = field(default_factory=lambda: uuid.uuid4().bytes)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def running(self) -> list[Task]:
+        return [t for t in self.tasks if t.state == "PROGRESS"]
+
+    def start_task(self, course_id: str, task_type: str) -> Task:
+        """Start a report task as the instructor dashboard would."""
+        with self.lock:
+            polls = 10**9 if course_id in self.never_finish else self.polls_to_finish
+            task = Task(str(uuid.uuid4()), course_id, task_type, self.clock(), polls)
+            self.tasks.append(task)
+            self.max_running = max(self.max_running, len(self.running()))
+            return task
+
+    def advance(self, course_id: str) -> None:
+        """One poll of a course's listing or tasks: running tasks move towards done."""
+        with self.lock:
+            for task in self.running():
+                if task.course_id == course_id:
+                    task.polls_left -= 1
+                    if task.polls_left <= 0:
+                        self._finish(task)
+
+    def _finish(self, task: Task) -> None:
+        csv_name, content = reports.render(self.courses[task.course_id], task.task_type)
+        # The grade report is stamped when uploaded, the other two when the task started.
+        moment = self.clock() if task.task_type == "grade_course" else task.created
+        folder = self.store / hashlib.sha1(task.course_id.encode()).hexdigest()
+        folder.mkdir(parents=True, exist_ok=True)
+        prefix = reports.filename_prefix(task.course_id)
+        name = f"{prefix}_{csv_name}_{moment.astimezone(UTC):%Y-%m-%d-%H%M}.csv"
+        (folder / name).write_bytes(content)
+        task.state = "SUCCESS"
+
+    def signature(self, path: str, expires: str) -> str:
+        return hmac.new(self.signing_key, f"{path}:{expires}".encode(), "sha256").hexdigest()
+
+
+def make_app(state: LmsState) -> Callable[[Request], Response]:
+    """The WSGI-like callable sandbox.server serves."""
+
+    def app(request: Request) -> Response:
+        path = unquote(request.path)
+        if path == "/oauth2/access_token" and request.method == "POST":
+            return _token(state, request)
+        if match := _MEDIA_PATH.fullmatch(path):
+            return _download(state, request, match["folder"], match["name"])
+        denied = _authenticate(state, request)
+        if denied:
+            return denied
+        if path.startswith("/api/ccx/v0/ccx"):
+            return _ccx_list(state, request)
+        if (match := _V1_PATH.fullmatch(path)) and request.method == "GET":
+            return _v1(state, request, match["what"], match["course"])
+        if (match := _COURSE_PATH.fullmatch(path)) and request.method == "POST":
+            return _legacy(state, request, match["course"], match["action"])
+        return Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
+
+    return app
+
+
+def _form(request: Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+
+
+def _token(state: LmsState, request: Request) -> Response:
+    form = _form(request)
+    if form.get("grant_type") != "client_credentials":
+        return Response(400, {"error": "unsupported_grant_type"})
+    if state.clients.get(form.get("client_id", "")) != form.get("client_secret"):
+        return Response(401, {"error": "invalid_client"})
+    expires = time.time() + state.token_lifetime_s
+    claims = {
+        "sub": form["client_id"],
+        "exp": expires,
+        "iat": time.time(),
+        "jti": uuid.uuid4().hex,
+    }
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    signature = hmac.new(state.signing_key, body.encode(), "sha256").hexdigest()
+    with state.lock:
+        state.tokens_issued += 1
+    return Response(
+        200,
+        {
+            "access_token": f"eyJhbGciOiJIUzI1NiJ9.{body}.{signature}",
+            "token_type": "JWT" if form.get("token_type") == "jwt" else "Bearer",
+            "expires_in": int(state.token_lifetime_s),
+            "scope": "read write email profile",
+        },
+    )
+
+
+def _authenticate(state: LmsState, request: Request) -> Response | None:
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    if scheme not in ("JWT", "Bearer") or token.count(".") != 2:
+        return Response(401, {"detail": "Authentication credentials were not provided."})
+    _, body, signature = token.split(".")
+    expected = hmac.new(state.signing_key, body.encode(), "sha256").hexdigest()
+    if not hmac.compare_digest(signature, expected):
+        return Response(401, {"detail": "Error decoding token."})
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    if claims["exp"] < time.time() or claims["iat"] < state.not_before:
+        return Response(401, {"detail": "Token has expired."})
+    return None
+
+
+def _legacy(state: LmsState, request: Request, course_id: str, action: str) -> Response:
+    if course_id not in state.courses:
+        return Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
+    if action == "list_report_downloads":
+        state.advance(course_id)
+        return Response(200, {"downloads": _downloads(state, course_id, request)})
+    if action == "list_instructor_tasks":
+        state.advance(course_id)
+        return Response(200, {"tasks": _tasks(state, course_id)})
+    if action in TRIGGERS:
+        return _trigger(state, request, course_id, *TRIGGERS[action])
+    return Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
+
+
+def _trigger(
+    state: LmsState, request: Request, course_id: str, task_type: str, label: str
+) -> Response:
+    with state.lock:
+        state.triggers.append((course_id, task_type))
+        if any(t.course_id == course_id and t.task_type == task_type for t in state.running()):
+            message = (
+                f"The {label} report is being created. To view the status of the report, "
+                "see Pending Tasks below. You will be able to download the report when "
+                "it is complete."
+            )
+            if (request.header("accept") or "").startswith("application/json"):
+                return Response(400, json.dumps(message), {"Content-Type": "application/json"})
+            return Response(400, message, {"Content-Type": "text/html; charset=utf-8"})
+        state.start_task(course_id, task_type)
+    status = (
+        f"The {label} report is being created. To view the status of the report, see "
+        "Pending Tasks below."
+    )
+    return Response(200, {"status": status})
+
+
+def _v1(state: LmsState, request: Request, what: str, course_id: str) -> Response:
+    if course_id not in state.courses:
+        return Response(
+            404,
+            {
+                "developer_message": f"Course {course_id} not found.",
+                "error_code": "course_not_found",
+            },
+        )
+    state.advance(course_id)
+    if what == "tasks":
+        return Response(200, {"tasks": _tasks(state, course_id)})
+    downloads = _downloads(state, course_id, request)
+    wanted = request.arg("report_name")
+    return Response(200, {"downloads": [d for d in downloads if wanted in (None, d["name"])]})
+
+
+def _downloads(state: LmsState, course_id: str, request: Request) -> list[dict[str, str]]:
+    """Newest first by modification time, as the report store lists them; signed URLs."""
+    folder = state.store / hashlib.sha1(course_id.encode()).hexdigest()
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.iterdir(), key=lambda f: (f.stat().st_mtime, f.name), reverse=True)
+    host = request.header("host") or "127.0.0.1"
+    expires = str(int(time.time()) + 300)
+    listed = []
+    for file in files:
+        path = f"/media/grades/{folder.name}/{quote(file.name)}"
+        url = f"http://{host}{path}?Expires={expires}&Signature={state.signature(path, expires)}"
+        listed.append({"url": url, "name": file.name, "link": f'<a href="{url}">{file.name}</a>'})
+    return listed
+
+
+def _tasks(state: LmsState, course_id: str) -> list[dict[str, object]]:
+    return [
+        {
+            "task_type": t.task_type,
+            "task_id": t.task_id,
+            "created": t.created.isoformat(),
+            "task_input": "{}",
+            "duration_sec": "unknown",
+            "requester": "reports-service",
+            "task_message": "No status information available",
+            "task_state": t.state,
+        }
+        for t in state.running()
+        if t.course_id == course_id
+    ]
+
+
+def _download(state: LmsState, request: Request, folder: str, name: str) -> Response:
+    path = f"/media/grades/{folder}/{quote(name)}"
+    expires = request.arg("Expires") or "0"
+    good = hmac.compare_digest(request.arg("Signature") or "", state.signature(path, expires))
+    if not good or int(expires) < time.time():
+        return Response(
+            403, "<Error><Code>AccessDenied</Code></Error>", {"Content-Type": "application/xml"}
+        )
+    file = state.store / folder / name
+    if not file.is_file():
+        return Response(
+            404, "<Error><Code>NoSuchKey</Code></Error>", {"Content-Type": "application/xml"}
+        )
+    return Response(200, file.read_bytes(), {"Content-Type": "text/csv"})
+
+
+def _ccx_list(state: LmsState, request: Request) -> Response:
+    master = request.arg("master_course_id")
+    if not master or master not in state.courses:
+        return Response(400, {"error_code": "course_id_not_valid"})
+    found = [
+        {"ccx_course_id": c.course_id, "master_course_id": master, "display_name": c.course_id}
+        for c in state.courses.values()
+        if c.master_course_id == master
+    ]
+    return Response(
+        200,
+        {"results": found, "count": len(found), "num_pages": 1, "next": None, "previous": None},
+    )

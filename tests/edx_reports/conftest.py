@@ -1,0 +1,61 @@
+"""Fixtures for EDX_REPORTS: the LMS emulator on loopback and settings pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edx_reports.config import EdxReportsSettings, LmsSettings, StoreSettings
+from environ import Secret
+from sandbox.lms import server
+
+STATS = "course-v1:SandboxU+STATS101+2026_Fall"
+DEMO = "edX/DemoX/Demo_Course"
+MATH = "course-v1:SandboxU+MATH 201+2026 Spring"
+CCX = "ccx-v1:SandboxU+STATS101+2026_Fall+ccx@3"
+
+
+@pytest.fixture
+def lms_store(tmp_path: Path) -> Path:
+    """The emulator's own report store (regular layout)."""
+    return tmp_path / "lms-store"
+
+
+@pytest.fixture
+def start_lms(lms_store: Path) -> Iterator[Callable[..., server.LmsServer]]:
+    """Start the LMS emulator (options: LmsState fields); stopped after the test."""
+    running: list[server.LmsServer] = []
+
+    def start(**options: Any) -> server.LmsServer:
+        lms = server.start(lms_store, **options)
+        running.append(lms)
+        return lms
+
+    yield start
+    for lms in running:
+        lms.stop()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., EdxReportsSettings]:
+    """Trigger-mode settings into a local destination; keyword arguments override fields."""
+
+    def make(
+        url: str = "", secret: str = server.CLIENT_SECRET, **fields: Any
+    ) -> EdxReportsSettings:
+        base: dict[str, Any] = {
+            "mode": "trigger",
+            "course_ids": (STATS, DEMO),
+            "reports": ("grade_report", "problem_grade_report", "student_profile_info"),
+            "destination": StoreSettings(local_dir=tmp_path / "filed"),
+            "lms": LmsSettings(url, server.CLIENT_ID, Secret(secret)) if url else None,
+            "poll_interval_s": 0.01,
+            "poll_timeout_s": 5.0,
+        }
+        base.update(fields)
+        return EdxReportsSettings(**base)
+
+    return make
