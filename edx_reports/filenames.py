@@ -104,7 +104,7 @@ def parse_report_filename(name: str, course_id: str) -> ReportName | None:
     head = stem[:-16]
     for prefix in {course_prefix(course_id), course_prefix(course_id, ccx_suffix=True)}:
         report = head.removeprefix(prefix + "_") if head.startswith(prefix + "_") else None
-        if report in REPORT_NAMES or report in ERROR_REPORTS.values():
+        if report is not None and (report in REPORT_NAMES or report in ERROR_REPORTS.values()):
             try:
                 moment = datetime.strptime(stamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
             except ValueError:

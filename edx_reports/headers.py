@@ -179,7 +179,8 @@ def parse_problem_header(
     for position, kind, number, rest in bases:
         subsection = subsections[(kind, number)]
         problem = rest[len(subsection) + len(_PROBLEM_SEPARATOR) :]
-        for offset, measure in ((0, "earned"), (1, "possible")):
+        measures: tuple[tuple[int, ColumnKind], ...] = ((0, "earned"), (1, "possible"))
+        for offset, measure in measures:
             column = GradeColumn(
                 position + offset,
                 header[position + offset],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -67,7 +68,7 @@ def load_report(db: Database, parsed: ParsedReport, entry: FileRecord) -> dict[s
 
 
 def _delete_generation(
-    db: Database, tx: Tx, table: str, key: dict[str, object], report: str
+    db: Database, tx: Tx, table: str, key: Mapping[str, object], report: str
 ) -> None:
     """Delete a generation's earlier rows, touching the table only when there are some:
     on MariaDB a bulk insert into a table this transaction has not yet written skips

@@ -9,10 +9,11 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from edx_reports.config import StoreSettings
-from vocab import DataSourceName, FatalSourceError
+from environ import Secret
+from vocab import DataSourceName
 
 
 @dataclass(frozen=True)
@@ -54,52 +55,37 @@ class LocalStore:
 
 
 class S3Store:
-    """Objects in a bucket, through boto3 (any S3-compatible endpoint)."""
+    """Objects in an S3-compatible bucket, through sources.objectstore (boto3)."""
 
     def __init__(self, settings: StoreSettings) -> None:
-        import boto3  # imported only by runs that use a bucket
+        from sources.objectstore import ObjectStore, ObjectStoreSettings
 
-        secret = settings.secret_access_key.value if settings.secret_access_key else None
         self.bucket = str(settings.bucket)
-        self.client: Any = boto3.client(
-            "s3",
-            endpoint_url=settings.endpoint_url,
-            region_name=settings.region or "us-east-1",
-            aws_access_key_id=settings.access_key_id,
-            aws_secret_access_key=secret,
+        self.store = ObjectStore(
+            ObjectStoreSettings(
+                bucket=self.bucket,
+                access_key_id=settings.access_key_id or "",
+                secret_access_key=settings.secret_access_key or Secret(""),
+                region=settings.region or "us-east-1",
+                endpoint_url=settings.endpoint_url,
+            ),
+            DataSourceName.OPENEDX_LMS_REPORTS,
         )
 
     def put(self, key: str, source: Path) -> str:
-        self._guard(lambda: self.client.upload_file(str(source), self.bucket, key), key)
+        # One PUT of the whole file: reports are tens of MiB, well under S3's 5 GiB limit.
+        self.store.put(key, source.read_bytes())
         return f"s3://{self.bucket}/{key}"
 
     def files(self, folder: str) -> Iterator[StoredFile]:
         prefix = folder.rstrip("/") + "/"
-        pages = self._guard(
-            lambda: list(
-                self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.bucket, Prefix=prefix, Delimiter="/"
-                )
-            ),
-            prefix,
-        )
-        for page in pages:
-            for item in page.get("Contents", []):
-                yield StoredFile(item["Key"], int(item["Size"]))
+        for item in self.store.list(prefix):
+            if "/" not in item.key[len(prefix) :]:
+                yield StoredFile(item.key, item.size)
 
     def fetch(self, key: str, target: Path) -> None:
-        self._guard(lambda: self.client.download_file(self.bucket, key, str(target)), key)
-
-    def _guard(self, call: Any, key: str) -> Any:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return call()
-        except (BotoCoreError, ClientError) as err:
-            raise FatalSourceError(
-                f"s3://{self.bucket}/{key}: {type(err).__name__}: {err}",
-                DataSourceName.OPENEDX_LMS_REPORTS,
-            ) from err
+        with self.store.open(key) as stream, target.open("wb") as handle:
+            shutil.copyfileobj(stream, handle, 1 << 20)
 
 
 def open_store(settings: StoreSettings) -> Store:

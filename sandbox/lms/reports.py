@@ -71,7 +71,7 @@ def _subsection_percents(course: LmsCourse) -> tuple[np.ndarray, np.ndarray, lis
 
 def grade_rows(course: LmsCourse) -> Iterator[list[object]]:
     percents, attempted, owners = _subsection_percents(course)
-    any_attempt = attempted.any(axis=1)
+    any_attempt: np.ndarray = np.asarray(attempted.any(axis=1))
     for row, learner in enumerate(course.learners):
         cells: list[object] = []
         total = 0.0

@@ -59,3 +59,6 @@ def make_settings(tmp_path: Path) -> Callable[..., EdxReportsSettings]:
         return EdxReportsSettings(**base)
 
     return make
+
+
+from tests.s3_fixtures import S3_KEY_ID, S3_SECRET, s3_bucket, s3_server  # noqa: E402, F401

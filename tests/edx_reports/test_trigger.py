@@ -39,11 +39,13 @@ def test_trigger_polls_files_parses_and_a_rerun_triggers_nothing(
     assert _files(database) == sorted((c, r, "parsed") for c in (STATS, DEMO) for r in reports)
     assert len(lms.state.triggers) == 6
     assert lms.state.max_running == 1  # one LMS task at a time by default
-    filed = sorted(p.relative_to(tmp_path / "filed").parts[0] for p in
-                   (tmp_path / "filed").rglob("*.csv"))  # fmt: skip
+    filed = sorted(
+        p.relative_to(tmp_path / "filed").parts[0] for p in (tmp_path / "filed").rglob("*.csv")
+    )
     assert filed == sorted([course_hash(STATS)] * 3 + [course_hash(DEMO)] * 3)
-    cells = database.scalar("SELECT COUNT(*) FROM edx_grade_report_cell WHERE course_id = :c",
-                            {"c": STATS})  # fmt: skip
+    cells = database.scalar(
+        "SELECT COUNT(*) FROM edx_grade_report_cell WHERE course_id = :c", {"c": STATS}
+    )
     assert cells == 40 * 8
     # The problem report's Lab subsections were split with the grade report's names.
     labs = database.query_frame(
@@ -75,8 +77,9 @@ def test_a_timeout_and_an_unknown_course_are_recorded_and_the_next_course_goes_o
 ) -> None:
     lms = start_lms(never_finish={MATH})
     unknown = "course-v1:Nobody+Nothing+Never"
-    settings = make_settings(lms.url, course_ids=(MATH, unknown, DEMO),
-                             reports=("grade_report",), poll_timeout_s=0.3)  # fmt: skip
+    settings = make_settings(
+        lms.url, course_ids=(MATH, unknown, DEMO), reports=("grade_report",), poll_timeout_s=0.3
+    )
     with pytest.raises(FatalSourceError, match="2 course report") as raised:
         job.run(settings, database)
     assert MATH in str(raised.value) and unknown in str(raised.value)
@@ -87,8 +90,9 @@ def test_a_timeout_and_an_unknown_course_are_recorded_and_the_next_course_goes_o
             (unknown, "grade_report", "failed"),
         ]
     )
-    error = database.scalar("SELECT error FROM edx_report_file WHERE course_id = :c",
-                            {"c": unknown})  # fmt: skip
+    error = database.scalar(
+        "SELECT error FROM edx_report_file WHERE course_id = :c", {"c": unknown}
+    )
     assert "404" in error
 
 
@@ -97,14 +101,23 @@ def test_at_most_n_tasks_run_at_once_and_ccx_courses_are_included(
 ) -> None:
     database = Database(sqlite_engine)
     lms = start_lms(polls_to_finish=4)
-    settings = make_settings(lms.url, course_ids=(STATS, MATH), include_ccx=True,
-                             reports=("grade_report", "student_profile_info"),
-                             max_concurrent_tasks=2)  # fmt: skip
+    settings = make_settings(
+        lms.url,
+        course_ids=(STATS, MATH),
+        include_ccx=True,
+        reports=("grade_report", "student_profile_info"),
+        max_concurrent_tasks=2,
+    )
     job.run(settings, database)
     assert 1 <= lms.state.max_running <= 2
     assert {c for c, _, _ in _files(database)} == {STATS, MATH, CCX}
-    only = make_settings(lms.url, course_ids=(STATS,), include_ccx=True, only_ccx=True,
-                         reports=("problem_grade_report",))  # fmt: skip
+    only = make_settings(
+        lms.url,
+        course_ids=(STATS,),
+        include_ccx=True,
+        only_ccx=True,
+        reports=("problem_grade_report",),
+    )
     job.run(only, database)
     assert lms.state.triggers[-1] == (CCX, "grade_problems")
 
@@ -113,10 +126,17 @@ def test_by_date_layout_with_a_prefix_without_slash(
     sqlite_engine, start_lms: Start, make_settings: Callable, tmp_path: Path
 ) -> None:
     lms = start_lms(polls_to_finish=1)
-    settings = make_settings(lms.url, course_ids=(DEMO,), reports=("grade_report",),
-                             layout="by_date")  # fmt: skip
-    settings = type(settings)(**{**settings.__dict__, "destination": type(
-        settings.destination)(local_dir=tmp_path / "filed", prefix="periodic-")})  # fmt: skip
+    settings = make_settings(
+        lms.url, course_ids=(DEMO,), reports=("grade_report",), layout="by_date"
+    )
+    settings = type(settings)(
+        **{
+            **settings.__dict__,
+            "destination": type(settings.destination)(
+                local_dir=tmp_path / "filed", prefix="periodic-"
+            ),
+        }
+    )
     job.run(settings, Database(sqlite_engine))
     [path] = (tmp_path / "filed").rglob("*.csv")
     relative = path.relative_to(tmp_path / "filed").as_posix()
