@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import queue
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +17,8 @@ import pandas as pd
 from edx_reports import headers, transform
 from edx_reports.filenames import GRADE_REPORT, PROBLEM_GRADE_REPORT, PROFILE_REPORT
 
-# Learners per chunk: 5,000 x 200 columns is a million cells, about 100 MB of frames.
-CHUNK_LEARNERS = 5_000
+# Learners per chunk: 2,500 x 200 columns is half a million cells, about 50 MB of frames.
+CHUNK_LEARNERS = 2_500
 _DUCKDB_MEMORY = "384MB"
 
 
@@ -31,6 +33,50 @@ class ParsedReport:
     cells_table: str | None = None
     cells: Iterator[pd.DataFrame] = field(default_factory=lambda: iter(()))
     subsections: dict[tuple[str, int], str] = field(default_factory=dict)
+
+
+def prefetched(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Produce the next chunk in a thread while the caller loads the current one.
+
+    DuckDB and the database driver release the GIL, so unpivoting chunk n+1 overlaps the
+    server's LOAD DATA of chunk n. One chunk waits at most; an error is raised to the caller.
+    """
+    handoff: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(kind: str, item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put((kind, item), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer("chunk", chunk):
+                    return
+            offer("end", None)
+        except BaseException as err:  # handed to the consuming thread, which raises it
+            offer("error", err)
+
+    worker = threading.Thread(target=produce, name="edx-report-chunks", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                assert isinstance(item, BaseException)
+                raise item
+            assert isinstance(item, pd.DataFrame)
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def sha256_of(path: Path) -> str:
@@ -128,7 +174,9 @@ class _Table:
         try:
             for start in range(0, self.rows, CHUNK_LEARNERS):
                 frame = self.con.execute(sql, [start, start + CHUNK_LEARNERS]).df()
-                frame["assignment_type"] = frame["assignment_type"].astype("category")
+                # Few distinct strings, repeated: as categoricals DuckDB writes them fastest.
+                for name in ("assignment_type", "status"):
+                    frame[name] = frame[name].astype("category")
                 yield frame
         finally:
             self.con.close()
@@ -146,7 +194,9 @@ def _grade(table: _Table, header: list[str], course_id: str, at: datetime) -> Pa
     spec = headers.parse_grade_header(header)
     learners = transform.learner_frame(table.frame(spec.learner_positions), spec, course_id, at)
     columns = transform.column_frame(spec.columns, course_id, at, GRADE_REPORT)
-    cells = (transform.with_generation(chunk, course_id, at) for chunk in table.grade_cells(spec))
+    cells = prefetched(
+        transform.with_generation(chunk, course_id, at) for chunk in table.grade_cells(spec)
+    )
     return ParsedReport(
         GRADE_REPORT,
         header,
@@ -168,7 +218,7 @@ def _problem(
     spec = headers.parse_problem_header(header, known)
     columns = transform.column_frame(spec, course_id, at, PROBLEM_GRADE_REPORT)
     positions = [c.index for c in spec]
-    cells = (
+    cells = prefetched(
         transform.with_generation(transform.problem_cells(ids, values, spec), course_id, at)
         for ids, values in table.chunks(positions)
     )

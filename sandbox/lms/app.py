@@ -115,9 +115,13 @@ def make_app(state: LmsState) -> Callable[[Request], Response]:
             return denied
         if path.startswith("/api/ccx/v0/ccx"):
             return _ccx_list(state, request)
-        if (match := _V1_PATH.fullmatch(path)) and request.method == "GET":
+        if match := _V1_PATH.fullmatch(path):
+            if request.method != "GET":
+                return Response(405, {"detail": f'Method "{request.method}" not allowed.'})
             return _v1(state, request, match["what"], match["course"])
-        if (match := _COURSE_PATH.fullmatch(path)) and request.method == "POST":
+        if match := _COURSE_PATH.fullmatch(path):
+            if request.method != "POST":  # the views are @require_POST
+                return Response(405, "", {"Allow": "POST"})
             return _legacy(state, request, match["course"], match["action"])
         return Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import requests
 
 from db import Database
 from edx_reports import job
@@ -66,7 +68,9 @@ def test_already_running_is_waited_on_not_triggered_again(
     database = Database(sqlite_engine)
     lms = start_lms(polls_to_finish=2)
     lms.state.start_task(DEMO, "grade_course")  # an instructor started it from the dashboard
-    job.run(make_settings(lms.url, course_ids=(DEMO,), reports=("grade_report",)), database)
+    settings = make_settings(lms.url, course_ids=(DEMO,), reports=("grade_report",))
+    legacy = replace(settings, lms=replace(settings.lms, listing_api="legacy"))
+    job.run(legacy, database)
     assert lms.state.triggers == [(DEMO, "grade_course")]
     assert len(lms.state.tasks) == 1  # the 400 answer started nothing new
     assert _files(database) == [(DEMO, "grade_report", "parsed")]
@@ -144,8 +148,9 @@ def test_by_date_layout_with_a_prefix_without_slash(
 
 
 def test_token_is_renewed_after_a_401_and_bad_credentials_fail_clearly(
-    start_lms: Start,
+    start_lms: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level("DEBUG")
     lms = start_lms()
     client = LmsClient(LmsSettings(lms.url, server.CLIENT_ID, Secret(server.CLIENT_SECRET)))
     assert client.downloads(DEMO) == []
@@ -157,3 +162,45 @@ def test_token_is_renewed_after_a_401_and_bad_credentials_fail_clearly(
     with pytest.raises(FatalSourceError, match="refused the OAuth client") as raised:
         wrong.downloads(DEMO)
     assert "not-the-secret" not in str(raised.value)
+    assert client._token is not None and client._token not in caplog.text
+    assert server.CLIENT_SECRET not in caplog.text
+
+
+def test_check_reaches_the_lms_or_the_store(start_lms: Start, make_settings: Callable) -> None:
+    lms = start_lms()
+    assert "reachable: 0 report(s) listed" in job.check(make_settings(lms.url))
+    with pytest.raises(FatalSourceError, match="refused the OAuth client"):
+        job.check(make_settings(lms.url, secret="wrong-secret"))
+
+
+def test_the_emulator_refuses_what_the_lms_refuses(start_lms: Start) -> None:
+    lms = start_lms()
+    token = requests.post(
+        f"{lms.url}/oauth2/access_token",
+        timeout=5,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": server.CLIENT_ID,
+            "client_secret": server.CLIENT_SECRET,
+            "token_type": "jwt",
+        },
+    ).json()["access_token"]
+    auth = {"Authorization": f"JWT {token}"}
+    trigger = f"{lms.url}/courses/{DEMO}/instructor/api/calculate_grades_csv"
+    assert requests.get(trigger, headers=auth, timeout=5).status_code == 405
+    assert requests.post(trigger, timeout=5).status_code == 401
+    grant = requests.post(
+        f"{lms.url}/oauth2/access_token", data={"grant_type": "password"}, timeout=5
+    )
+    assert (grant.status_code, grant.json()) == (400, {"error": "unsupported_grant_type"})
+    assert requests.post(trigger, headers=auth, timeout=5).status_code == 200
+    again = requests.post(trigger, headers={**auth, "Accept": "application/json"}, timeout=5)
+    assert again.status_code == 400 and "is being created" in again.json()
+    lms.state.advance(DEMO)
+    lms.state.advance(DEMO)
+    listed = requests.get(
+        f"{lms.url}/api/instructor/v1/reports/{DEMO}", headers=auth, timeout=5
+    ).json()["downloads"]
+    assert len(listed) == 1
+    assert requests.get(listed[0]["url"], timeout=5).status_code == 200
+    assert requests.get(listed[0]["url"].split("?")[0], timeout=5).status_code == 403
