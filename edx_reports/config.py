@@ -12,7 +12,7 @@ from edx_reports.filenames import REPORT_NAMES
 from edx_reports.layouts import DEFAULT_DATE_FORMAT, Layout
 from environ import Secret
 
-Mode = Literal["trigger", "collect"]
+Mode = Literal["trigger", "collect", "both"]
 UTC_ZONE = ZoneInfo("UTC")
 
 
@@ -117,10 +117,11 @@ def semantic_errors(section: Mapping[str, Any]) -> list[str]:
     """What the schema cannot say: the mode's required parts, a usable time zone."""
     errors = []
     where = "config.EDX_REPORTS"
-    if section.get("mode", "trigger") == "trigger" and "lms" not in section:
-        errors.append(f"mode 'trigger' needs the LMS url and OAuth client at {where}.lms")
-    if section.get("mode") == "collect" and "collect_from" not in section:
-        errors.append(f"mode 'collect' needs the report store to read at {where}.collect_from")
+    mode = section.get("mode", "trigger")
+    if mode in ("trigger", "both") and "lms" not in section:
+        errors.append(f"mode {mode!r} needs the LMS url and OAuth client at {where}.lms")
+    if mode in ("collect", "both") and "collect_from" not in section:
+        errors.append(f"mode {mode!r} needs the report store to read at {where}.collect_from")
     if section.get("only_ccx") and not section.get("include_ccx"):
         errors.append(f"only_ccx needs include_ccx at {where}")
     try:

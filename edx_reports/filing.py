@@ -59,15 +59,19 @@ class Filing:
             ),
         )
 
-    def file(self, course_id: str, name: ReportName, path: Path) -> str:
-        """Store and parse ``path``; returns the status recorded (or 'skipped')."""
+    def file(self, course_id: str, name: ReportName, path: Path, *, triggered: bool) -> str:
+        """Store and parse ``path``; returns the status recorded (or 'skipped').
+
+        A file obtained by a trigger goes to the run date's ``by_date`` folder, a collected
+        one to its generation date's (both in the configured time zone).
+        """
         sha256 = sha256_of(path)
         if self.db.scalar(queries.PARSED_SHA256, {"sha256": sha256}) is not None:
             logger.info("%s %s: these bytes were parsed already; skipped", course_id, name.name)
             return "skipped"
         day = (
             self.run_date
-            if self.settings.mode == "trigger"
+            if triggered
             else name.generated_at.astimezone(self.settings.time_zone).date()
         )
         dest = self.settings.destination

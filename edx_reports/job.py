@@ -1,6 +1,6 @@
 """EDX_REPORTS: Open edX grade, problem grade and profile reports, filed and parsed into tables.
 
-Reads the LMS (trigger mode) or a report store (collect mode); writes edx_report_file,
+Reads the LMS (trigger mode), a report store (collect mode) or both; writes edx_report_file,
 edx_report_column, edx_grade_report_learner, edx_grade_report_cell, edx_problem_grade_cell and
 edx_profile_row (see docs/edx-reports.md).
 """
@@ -49,14 +49,17 @@ def run(settings: Any, db: Database) -> list[DataSourceStatus]:
     filing = Filing(
         cfg, db, open_store(cfg.destination), run_id, datetime.now(cfg.time_zone).date()
     )
+    counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="edx-reports-") as tmp:
-        if cfg.mode == "trigger":
+        if cfg.mode in ("trigger", "both"):
             assert cfg.lms is not None
             client = LmsClient(cfg.lms)
-            counts = run_trigger(cfg, client, filing, _courses(cfg, client, filing), Path(tmp))
-        else:
+            courses = _courses(cfg, client, filing)
+            counts = run_trigger(cfg, client, filing, courses, Path(tmp))
+        if cfg.mode in ("collect", "both"):
             assert cfg.collect_from is not None
-            counts = run_collect(cfg, open_store(cfg.collect_from), filing, Path(tmp))
+            collected = run_collect(cfg, open_store(cfg.collect_from), filing, Path(tmp))
+            counts = {k: counts.get(k, 0) + collected.get(k, 0) for k in {*counts, *collected}}
     logger.info(
         "EDX_REPORTS finished in %.1f s: %s; rows %s",
         time.monotonic() - started,

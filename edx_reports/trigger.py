@@ -127,7 +127,7 @@ def run_trigger(
                 filing.fail(got.course_id, got.report, got.status, got.error or "")
                 outcome = got.status
             else:
-                outcome = filing.file(got.course_id, got.name, got.path)
+                outcome = filing.file(got.course_id, got.name, got.path, triggered=True)
                 got.path.unlink(missing_ok=True)
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts

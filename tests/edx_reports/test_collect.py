@@ -113,3 +113,28 @@ def test_collect_from_a_bucket_into_a_bucket(
         o["Key"] for o in client.list_objects_v2(Bucket=s3_bucket, Prefix="filed/")["Contents"]
     ]
     assert sorted(k.rsplit("/", 1)[0] for k in keys) == ["filed/2026/11/21"] * 3
+
+
+def test_both_modes_trigger_then_collect_what_else_the_store_holds(
+    sqlite_engine, start_lms: Callable, make_settings: Callable, lms_store: Path
+) -> None:
+    database = Database(sqlite_engine)
+    older = lms_store / _hashed(DEMO)
+    older.mkdir(parents=True)
+    for name, content in _report_files(DEMO).items():
+        if "_grade_report_" in name and "problem" not in name:
+            # Made from the dashboard days ago, when one learner fewer was enrolled.
+            (older / name).write_bytes(content[: content.rstrip().rfind(b"\r\n") + 2])
+    lms = start_lms(polls_to_finish=1)
+    settings = make_settings(
+        lms.url,
+        mode="both",
+        course_ids=(DEMO,),
+        reports=("grade_report",),
+        collect_from=StoreSettings(local_dir=lms_store),
+    )
+    job.run(settings, database)
+    assert lms.state.triggers == [(DEMO, "grade_course")]
+    names = database.query_frame("SELECT file_name, status FROM edx_report_file ORDER BY 1")
+    assert names["status"].tolist() == ["parsed", "parsed"]
+    assert f"_grade_report_{STAMP}.csv" in names["file_name"][0]
