@@ -1,6 +1,6 @@
 """Benchmark: parse and load a large Open edX grade report into MariaDB (EDX_REPORTS).
 
-Usage: .venv/bin/python -m bench.edx_reports [--learners 50000] [--columns 200] [--repeat 3]
+Usage: .venv/bin/python -m bench.edx_reports [--learners 50000] [--graded 200] [--repeat 3]
 Writes a synthetic grade report (the emulator's header grammar, numpy-made cells), creates a
 throwaway MariaDB database per run, migrates it, and times edx_reports.parse + load in a child
 process so its peak RSS is the parse and load alone. Prints load averages, min/median/max.
@@ -51,9 +51,9 @@ def grade_header(graded: int) -> list[str]:
     return header
 
 
-def write_report(path: Path, learners: int, columns: int, seed: int = 5) -> int:
-    """A grade report with ``columns`` columns in all; returns the number of graded cells."""
-    header = grade_header(columns - 13)
+def write_report(path: Path, learners: int, graded: int, seed: int = 5) -> int:
+    """A grade report with ``graded`` graded columns; returns the number of graded cells."""
+    header = grade_header(graded)
     graded = len(header) - 13
     rng = np.random.default_rng(seed)
     ids = np.arange(100_000, 100_000 + learners)
@@ -92,7 +92,7 @@ def run_once(path: Path, url: str) -> dict[str, float]:
     from db import Database
     from db.engine import make_engine
     from db.migrate import migrate
-    from edx_reports.load import FileRecord, load_report
+    from edx_reports.load import FileRecord, load_report, record
     from edx_reports.parse import parse_report, sha256_of
     from environ import DbSettings
 
@@ -110,14 +110,15 @@ def run_once(path: Path, url: str) -> dict[str, float]:
         sha256=sha256_of(path),
         row_count=parsed.rows,
     )
-    written = load_report(Database(engine), parsed, entry)
+    database = Database(engine)
+    written = load_report(database, parsed, entry, record(database, entry))
     seconds = time.monotonic() - started
     engine.dispose()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "seconds": seconds,
         "peak_mib": peak_mib,
-        "cells": written.get("edx_grade_report_cell", 0),
+        "cells": written.get("edx_grade_cell", 0),
     }
 
 
@@ -143,7 +144,7 @@ def measure(path: Path, server: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=50_000)
-    parser.add_argument("--columns", type=int, default=200)
+    parser.add_argument("--graded", type=int, default=200, help="graded columns")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--server", default="mysql+pymysql://root@127.0.0.1:3306/")
     parser.add_argument("--child", nargs=2, metavar=("CSV", "URL"), help=argparse.SUPPRESS)
@@ -153,10 +154,10 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench-edx-") as tmp:
         path = Path(tmp) / "BenchU_BIG101_2026_Fall_grade_report_2026-11-21-0300.csv"
-        cells = write_report(path, args.learners, args.columns)
+        cells = write_report(path, args.learners, args.graded)
         size = path.stat().st_size / 2**20
         print(
-            f"grade report: {args.learners:,} learners x {args.columns} columns, "
+            f"grade report: {args.learners:,} learners x {args.graded} graded columns, "
             f"{cells:,} graded cells, {size:.0f} MiB"
         )
         print(f"load average before: {' '.join(os.getloadavg().__repr__()[1:-1].split(', '))}")

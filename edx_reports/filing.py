@@ -96,19 +96,19 @@ class Filing:
             size_bytes=path.stat().st_size,
             sha256=sha256,
         )
-        record(self.db, entry)
+        file_id = record(self.db, entry)
         if name.report in ERROR_REPORTS.values():
             return "collected"  # error files are kept, not parsed
-        return self._parse(entry, name, path)
+        return self._parse(entry, name, path, file_id)
 
-    def _parse(self, entry: FileRecord, name: ReportName, path: Path) -> str:
+    def _parse(self, entry: FileRecord, name: ReportName, path: Path, file_id: int) -> str:
         known = self._known(entry.course_id) if name.report == PROBLEM_GRADE_REPORT else {}
         try:
             parsed = parse_report(path, name.report, entry.course_id, name.generated_at, known)
             entry.header = json.dumps(parsed.header, ensure_ascii=False)
             entry.row_count = parsed.rows
             entry.status = "parsed"
-            written = load_report(self.db, parsed, entry)
+            written = load_report(self.db, parsed, entry, file_id)
         except (HeaderError, duckdb.Error, ValueError, LoadError) as err:
             entry.status = "failed"
             entry.error = f"{type(err).__name__}: {err}"[:2000]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
 from db import Database, Tx
@@ -42,44 +42,54 @@ class FileRecord:
         return pd.DataFrame([row]).astype({"size_bytes": "Int64", "row_count": "Int64"})
 
 
-def record(db: Database, entry: FileRecord) -> None:
-    """Upsert a ledger row; a real file for a course and report clears its no-file failure."""
+def record(db: Database, entry: FileRecord) -> int:
+    """Upsert a ledger row and return its id; a real file clears its course's no-file failure."""
     with db.transaction() as tx:
         if entry.file_name:
             tx.delete_where("edx_report_file", queries.NO_FILE, _report_key(entry))
         tx.merge("edx_report_file", entry.frame(), queries.FILE_KEY)
+    key = {**_report_key(entry), "file_name": entry.file_name}
+    return int(db.scalar(queries.FILE_ID, key))
 
 
-def load_report(db: Database, parsed: ParsedReport, entry: FileRecord) -> dict[str, int]:
+def load_report(
+    db: Database, parsed: ParsedReport, entry: FileRecord, file_id: int
+) -> dict[str, int]:
     """Replace the rows of this report generation and mark the file parsed, all or nothing."""
-    key = {"course_id": entry.course_id, "generated_at": entry.generated_at}
-    tables = [*parsed.frames, *([parsed.cells_table] if parsed.cells_table else [])]
+    generation = {**_report_key(entry), "generated_at": entry.generated_at}
+    earlier = db.query_frame(queries.FILES_OF_GENERATION, generation)["id"].tolist()
+    by_file = ["edx_report_column", *([parsed.cells_table] if parsed.cells_table else [])]
     with db.transaction() as tx:
-        for table in tables:
-            _delete_generation(db, tx, table, key, parsed.report)
+        for table in by_file:
+            _delete_files(db, tx, table, [int(i) for i in earlier])
+        for table in set(parsed.frames) - set(by_file):
+            where = queries.GENERATION
+            params = {"course_id": entry.course_id, "generated_at": entry.generated_at}
+            if db.scalar(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1", params) is not None:
+                tx.delete_where(table, where, params)
         for table, frame in parsed.frames.items():
-            tx.append(table, frame)
+            tx.append(table, _with_file(frame, file_id) if table in by_file else frame)
         if parsed.cells_table:
             for chunk in parsed.cells:
-                tx.append(parsed.cells_table, chunk)
-        tx.delete_where("edx_report_file", queries.NO_FILE, _report_key(entry))
+                tx.append(parsed.cells_table, _with_file(chunk, file_id))
         tx.merge("edx_report_file", entry.frame(), queries.FILE_KEY)
         return dict(tx.written)
 
 
-def _delete_generation(
-    db: Database, tx: Tx, table: str, key: Mapping[str, object], report: str
-) -> None:
-    """Delete a generation's earlier rows, touching the table only when there are some:
-    on MariaDB a bulk insert into a table this transaction has not yet written skips
-    per-row undo logging, several times faster for a large report."""
-    where = queries.GENERATION
-    params = dict(key)
-    if table == "edx_report_column":
-        where = queries.GENERATION_OF_REPORT
-        params["report_type"] = report
-    if db.scalar(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1", params) is not None:
-        tx.delete_where(table, where, params)
+def _with_file(frame: pd.DataFrame, file_id: int) -> pd.DataFrame:
+    frame.insert(0, "file_id", np.full(len(frame), file_id, dtype="int64"))
+    return frame
+
+
+def _delete_files(db: Database, tx: Tx, table: str, file_ids: list[int]) -> None:
+    """Delete the rows of earlier files of this generation, touching the table only when
+    there are some (a first load then writes a table this transaction has not touched)."""
+    if not file_ids:
+        return
+    names = {f"f{i}": value for i, value in enumerate(file_ids)}
+    where = f"file_id IN ({', '.join(':' + name for name in names)})"
+    if db.scalar(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1", names) is not None:
+        tx.delete_where(table, where, names)
 
 
 def _report_key(entry: FileRecord) -> dict[str, str]:

@@ -145,38 +145,23 @@ class _Table:
 
     def grade_cells(self, spec: headers.GradeHeader) -> Iterator[pd.DataFrame]:
         """Graded cells in long form, unpivoted by DuckDB, in primary-key order."""
-        self.con.execute(
-            "CREATE TABLE spec (col VARCHAR, column_index SMALLINT, assignment_type VARCHAR, "
-            "subsection_index SMALLINT, is_average BOOLEAN)"
-        )
-        self.con.executemany(
-            "INSERT INTO spec VALUES (?, ?, ?, ?, ?)",
-            [
-                (
-                    self.names[c.index],
-                    c.index,
-                    c.assignment_type,
-                    None if c.kind == "average" else c.subsection_index,
-                    c.kind == "average",
-                )
-                for c in spec.columns
-            ],
-        )
         graded = ", ".join(self.names[c.index] for c in spec.columns)
+        positions = ", ".join(f"('{self.names[c.index]}', {c.index})" for c in spec.columns)
         sql = (
-            "SELECT CAST(v.c0 AS BIGINT) AS user_id, s.column_index, s.assignment_type, "
-            "s.subsection_index, s.is_average, TRY_CAST(v.val AS DOUBLE) AS grade, "
+            "SELECT CAST(v.c0 AS BIGINT) AS user_id, s.column_index, "
+            "TRY_CAST(v.val AS DOUBLE) AS grade, "
             "CASE WHEN TRY_CAST(v.val AS DOUBLE) IS NULL THEN lower(v.val) END AS status "
             f"FROM (SELECT rn, c0, {graded} FROM r WHERE rn > ? AND rn <= ?) "
             f"UNPIVOT INCLUDE NULLS (val FOR col IN ({graded})) v "
-            "JOIN spec s ON s.col = v.col ORDER BY v.rn, s.column_index"
+            f"JOIN (VALUES {positions}) s(col, column_index) ON s.col = v.col "
+            "ORDER BY v.rn, s.column_index"
         )
         try:
             for start in range(0, self.rows, CHUNK_LEARNERS):
                 frame = self.con.execute(sql, [start, start + CHUNK_LEARNERS]).df()
-                # Few distinct strings, repeated: as categoricals DuckDB writes them fastest.
-                for name in ("assignment_type", "status"):
-                    frame[name] = frame[name].astype("category")
+                frame["column_index"] = frame["column_index"].astype("int16")
+                # Few distinct strings, repeated: as a categorical DuckDB writes it fastest.
+                frame["status"] = frame["status"].astype("category")
                 yield frame
         finally:
             self.con.close()
@@ -194,15 +179,13 @@ def _grade(table: _Table, header: list[str], course_id: str, at: datetime) -> Pa
     spec = headers.parse_grade_header(header)
     learners = transform.learner_frame(table.frame(spec.learner_positions), spec, course_id, at)
     columns = transform.column_frame(spec.columns, course_id, at, GRADE_REPORT)
-    cells = prefetched(
-        transform.with_generation(chunk, course_id, at) for chunk in table.grade_cells(spec)
-    )
+    cells = prefetched(table.grade_cells(spec))
     return ParsedReport(
         GRADE_REPORT,
         header,
         table.rows,
         {"edx_report_column": columns, "edx_grade_report_learner": learners},
-        "edx_grade_report_cell",
+        "edx_grade_cell",
         cells,
         headers.known_subsections(spec.columns),
     )
@@ -219,12 +202,11 @@ def _problem(
     columns = transform.column_frame(spec, course_id, at, PROBLEM_GRADE_REPORT)
     positions = [c.index for c in spec]
     cells = prefetched(
-        transform.with_generation(transform.problem_cells(ids, values, spec), course_id, at)
-        for ids, values in table.chunks(positions)
+        transform.problem_cells(ids, values, spec) for ids, values in table.chunks(positions)
     )
     frames = {"edx_report_column": columns}
     return ParsedReport(
-        PROBLEM_GRADE_REPORT, header, table.rows, frames, "edx_problem_grade_cell", cells
+        PROBLEM_GRADE_REPORT, header, table.rows, frames, "edx_problem_cell", cells
     )
 
 

@@ -16,8 +16,18 @@ SELECT report_type, file_name, status, sha256 FROM edx_report_file
 WHERE course_id = :course_id
 """
 
+FILE_ID = """
+SELECT id FROM edx_report_file
+WHERE course_id = :course_id AND report_type = :report_type AND file_name = :file_name
+"""
+
+# Files of one report generation: their rows are what a new parse of it replaces.
+FILES_OF_GENERATION = """
+SELECT id FROM edx_report_file
+WHERE course_id = :course_id AND report_type = :report_type AND generated_at = :generated_at
+"""
+
 GENERATION = "course_id = :course_id AND generated_at = :generated_at"
-GENERATION_OF_REPORT = GENERATION + " AND report_type = :report_type"
 # The placeholder row of a course and report that failed before any file existed.
 NO_FILE = "course_id = :course_id AND report_type = :report_type AND file_name = ''"
 

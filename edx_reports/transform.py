@@ -99,7 +99,8 @@ def _experiment_json(raw: pd.DataFrame, spec: GradeHeader) -> list[str]:
 def problem_cells(
     user_ids: pd.Series, values: pd.DataFrame, columns: Sequence[GradeColumn]
 ) -> pd.DataFrame:
-    """One row per learner and problem from (Earned, Possible) column pairs."""
+    """One row per learner and problem from (Earned, Possible) column pairs; the column index
+    is the Earned column's, which edx_report_column describes."""
     earned_cols = [c for c in columns if c.kind == "earned"]
     earned_text = pd.Series(values.iloc[:, 0::2].to_numpy().reshape(-1))
     possible_text = pd.Series(values.iloc[:, 1::2].to_numpy().reshape(-1))
@@ -114,10 +115,6 @@ def problem_cells(
         {
             "user_id": np.repeat(pd.to_numeric(user_ids).to_numpy("int64"), len(earned_cols)),
             "column_index": tiled("index").astype("int16"),
-            "assignment_type": tiled("assignment_type"),
-            "subsection_index": tiled("subsection_index").astype("int16"),
-            "subsection_name": tiled("subsection_name"),
-            "problem_name": tiled("problem_name"),
             "earned": earned.to_numpy(),
             "possible": possible.to_numpy(),
             "status": status.to_numpy(),

@@ -9,6 +9,7 @@ from db.ddl import create_table
 __depends__ = {"0022.create_etl_cursor"}
 
 step(*create_table("edx_report_file", """
+    id {autoinc_pk},
     course_id VARCHAR(255){binary} NOT NULL,
     report_type VARCHAR(40) NOT NULL,
     file_name VARCHAR(255){binary} NOT NULL,
@@ -23,5 +24,5 @@ step(*create_table("edx_report_file", """
     status VARCHAR(20) NOT NULL,
     error TEXT NULL,
     run_id VARCHAR(40) NULL,
-    PRIMARY KEY (course_id, report_type, file_name)
+    UNIQUE (course_id, report_type, file_name)
 """))

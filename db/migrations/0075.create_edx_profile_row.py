@@ -6,7 +6,7 @@ from yoyo import step
 
 from db.ddl import create_table
 
-__depends__ = {"0074.create_edx_problem_grade_cell"}
+__depends__ = {"0074.create_edx_problem_cell"}
 
 step(*create_table("edx_profile_row", """
     course_id VARCHAR(255){binary} NOT NULL,

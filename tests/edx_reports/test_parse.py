@@ -12,7 +12,7 @@ import pytest
 
 from db import Database
 from edx_reports import headers
-from edx_reports.load import FileRecord, load_report
+from edx_reports.load import FileRecord, load_report, record
 from edx_reports.parse import parse_report
 from sandbox.lms import reports
 from sandbox.lms.courses import LmsCourse, default_courses
@@ -151,21 +151,23 @@ def test_problem_and_profile_reports_parse(tmp_path: Path) -> None:
 def test_load_replaces_a_generation_and_keeps_others(tmp_path: Path, database: Database) -> None:
     course = COURSES[DEMO]
     path = _write(tmp_path, course, "grade_course")
-    for at in (AT, AT, datetime(2026, 11, 22, 3, 0, tzinfo=UTC)):
+    later = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    # The same file twice, another file of the same generation, then the next generation.
+    for name, at in (("a.csv", AT), ("a.csv", AT), ("a-copy.csv", AT), ("b.csv", later)):
         parsed = parse_report(path, "grade_report", DEMO, at)
         entry = FileRecord(
-            DEMO,
-            "grade_report",
-            f"{at:%d}.csv",
-            "parsed",
-            "run-1",
-            generated_at=at,
-            row_count=parsed.rows,
+            DEMO, "grade_report", name, "parsed", "run-1", generated_at=at, row_count=parsed.rows
         )
-        load_report(database, parsed, entry)
+        load_report(database, parsed, entry, record(database, entry))
     per_generation = database.query_frame(
-        "SELECT generated_at, COUNT(*) AS n FROM edx_grade_report_cell GROUP BY generated_at"
+        "SELECT generated_at, COUNT(*) AS n, MIN(assignment_type) AS first_type, "
+        "SUM(is_average) AS averages FROM edx_grade_report_cell GROUP BY generated_at "
+        "ORDER BY generated_at"
     )
-    assert per_generation["n"].tolist() == [len(course.learners) * 4] * 2
-    assert database.scalar("SELECT COUNT(*) FROM edx_report_file") == 2
+    cells = len(course.learners) * 4
+    assert per_generation["n"].tolist() == [cells, cells]
+    assert per_generation["first_type"].tolist() == ["Midterm Exam"] * 2
+    assert per_generation["averages"].tolist() == [len(course.learners)] * 2
+    assert database.scalar("SELECT COUNT(*) FROM edx_report_file") == 3
+    assert database.scalar("SELECT COUNT(*) FROM edx_report_column") == 8
     assert database.scalar("SELECT COUNT(*) FROM edx_grade_report_learner") == 50
