@@ -16,10 +16,10 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
 bench-load: $(VENV)/.dev
-	$(PY) bench/load.py
+	$(PY) -m bench.load
 
 bench-inventory: $(VENV)/.dev
-	$(PY) bench/inventory.py
+	$(PY) -m bench.inventory
 
 # Debian's python3 lacks ensurepip until python3-venv is installed; install it when we can.
 $(PY):

@@ -1,155 +1,26 @@
-"""Configuration: read the HJSON file, apply environment overrides, validate, freeze; logging."""
+"""Configuration: read the HJSON file, apply environment overrides, validate, build Settings."""
 
 from __future__ import annotations
 
-import contextvars
 import json
-import logging
 import os
 import re
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import hjson
 from jsonschema import Draft7Validator
 
+from redaction import SECRET_KEYS, redact, register_secret, url_password
+from settings import Settings, build_settings, parse_timestamp
 from vocab import ConfigError, JobName
 
 ROOT_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = ROOT_DIR / "config" / "env_schema.hjson"
 SANDBOX_CONFIG_PATH = ROOT_DIR / "config" / "env_sandbox.hjson"
-SECRET_KEYS = frozenset(
-    {"CANVAS_TOKEN", "API_CLIENT_SECRET", "kaltura_user_secret", "CLIENT_SECRET", "password"}
-)
-_known_secrets: set[str] = set()
-
-
-class Secret:
-    """A secret config value; its repr and str never show it. Use ``.value`` where it is sent."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-        register_secret(value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret so ``redact`` and every log line hide it."""
-    if value and len(value) >= 4:
-        _known_secrets.add(value)
-
-
-def redact(text: str) -> str:
-    """Replace every known secret in ``text`` with ``***``."""
-    for secret in sorted(_known_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
-
-
-# --- settings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DbSettings:
-    url: str
-
-    def redacted_url(self) -> str:
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.url).render_as_string(hide_password=True)
-
-
-@dataclass(frozen=True)
-class CanvasSettings:
-    account_id: int
-    term_ids: tuple[int, ...]
-    add_course_ids: tuple[int, ...]
-    url: str
-    token: Secret
-    keep_courses_without_students: bool = False
-    request_timeout: float = 30.0
-
-
-@dataclass(frozen=True)
-class UdwSettings:
-    url: str
-
-
-@dataclass(frozen=True)
-class MiVideoSettings:
-    default_last_timestamp: datetime
-    service_account_json: Path | None
-    bigquery_project: str | None
-    bigquery_api_endpoint: str | None
-    events_table: str
-    kaf_app_urls: tuple[str, ...]
-    events_lookback_hours: int
-    kaltura_partner_id: int
-    kaltura_user_secret: Secret
-    kaltura_categories_full_name_in: str
-    kaltura_service_url: str
-    request_timeout: float = 120.0
-
-
-@dataclass(frozen=True)
-class ZoomSettings:
-    account_id: str
-    client_id: str
-    client_secret: Secret
-    base_url: str
-    token_url: str
-    first_day: date
-    lookback_days: int
-
-
-@dataclass(frozen=True)
-class Settings:
-    log_level: str
-    log_format: str
-    job_names: tuple[JobName, ...]
-    create_csvs: bool
-    max_req_attempts: int
-    num_async_workers: int
-    data_dir: Path
-    config_dir: Path
-    db: DbSettings
-    canvas: CanvasSettings | None
-    udw: UdwSettings | None
-    mivideo: MiVideoSettings | None
-    zoom: ZoomSettings | None
-    replace_min_row_ratio: float = 0.5
-    force_replace: bool = False
-    db_wait_seconds: float = 120.0
-    run_lock_wait_seconds: float = 60.0
-    lock_wait_timeout_seconds: int = 10
-    termination_log_path: Path | None = None
-
-
-DEFAULT_KAF_APPS = (
-    "https://aakaf.mivideo.it.umich.edu/caliper/info/app/KafEdApp",
-    "https://1038472-1.kaf.kaltura.com/caliper/info/app/KafEdApp",
-)
-
-
-# --- loading -------------------------------------------------------------------------------
 
 
 def config_path_from_env(env: Mapping[str, str]) -> Path:
@@ -185,7 +56,7 @@ def load_settings(
     errors = _schema_errors(raw, schema) + _semantic_errors(raw)
     if errors:
         raise ConfigError(sorted(errors, key=_natural_key))
-    return _build(raw, path.parent)
+    return build_settings(raw, path.parent, ROOT_DIR)
 
 
 def _read_hjson(path: Path) -> dict[str, Any]:
@@ -226,19 +97,7 @@ def _register_raw_secrets(node: Any, key: str = "") -> None:
     elif key in SECRET_KEYS and node is not None:
         register_secret(str(node))
     elif isinstance(node, str) and "://" in node:
-        register_secret(_url_password(node))
-
-
-def _url_password(text: str) -> str | None:
-    from urllib.parse import unquote, urlsplit
-
-    try:
-        password = urlsplit(text).password
-    except ValueError:
-        return None
-    if password:
-        register_secret(unquote(password))
-    return password
+        register_secret(url_password(node))
 
 
 def _natural_key(message: str) -> list[Any]:
@@ -322,11 +181,40 @@ def _semantic_errors(raw: Mapping[str, Any]) -> list[str]:
             if isinstance(port, str) and not port.isdigit():
                 errors.append(f"{section}.port: {port!r} is not a port number")
     mivideo = raw.get("MIVIDEO")
-    if isinstance(mivideo, dict) and "MIVIDEO" in jobs and not (
-        "udp_service_account_json_filename" in mivideo or "bigquery_api_endpoint" in mivideo
+    if (
+        isinstance(mivideo, dict)
+        and "MIVIDEO" in jobs
+        and not (
+            "udp_service_account_json_filename" in mivideo or "bigquery_api_endpoint" in mivideo
+        )
     ):
         errors.append("MIVIDEO.udp_service_account_json_filename: required (the UDP key file)")
     errors += _date_errors(raw)
+    errors += _edx_reports_errors(raw)
+    return errors
+
+
+def _edx_reports_errors(raw: Mapping[str, Any]) -> list[str]:
+    """What the EDX_REPORTS schema cannot say: each mode's parts, a real time zone."""
+    section = raw.get("EDX_REPORTS")
+    if not isinstance(section, dict):
+        return []
+    errors = []
+    mode = section.get("mode", "trigger")
+    if mode in ("trigger", "both") and "lms" not in section:
+        errors.append(f"EDX_REPORTS.lms: mode {mode!r} needs the LMS url and OAuth client")
+    if mode in ("collect", "both") and "collect_from" not in section:
+        errors.append(f"EDX_REPORTS.collect_from: mode {mode!r} needs the report store to read")
+    if section.get("only_ccx") and not section.get("include_ccx"):
+        errors.append("EDX_REPORTS.only_ccx: needs include_ccx: true")
+    zone = section.get("time_zone", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError):
+        errors.append(
+            f"EDX_REPORTS.time_zone: unknown time zone {zone!r}; use an IANA name such as "
+            "'America/Detroit'"
+        )
     return errors
 
 
@@ -347,7 +235,7 @@ def _url_errors(section: str, url: str, schemes: Sequence[str]) -> list[str]:
 
 def _date_errors(raw: Mapping[str, Any]) -> list[str]:
     checks = [
-        ("MIVIDEO", "default_last_timestamp", _parse_timestamp),
+        ("MIVIDEO", "default_last_timestamp", parse_timestamp),
         ("ZOOM", "FIRST_DAY", date.fromisoformat),
     ]
     errors = []
@@ -360,166 +248,3 @@ def _date_errors(raw: Mapping[str, Any]) -> list[str]:
         except ValueError:
             errors.append(f"{section}.{key}: {value!r} is not a valid date/time")
     return errors
-
-
-def _parse_timestamp(text: str) -> datetime:
-    stamp = datetime.fromisoformat(text)
-    if stamp.utcoffset() is None:
-        raise ValueError("timestamp needs a UTC offset")
-    return stamp.astimezone(UTC)
-
-
-def _db_url(creds: Mapping[str, Any], driver: str) -> str:
-    if "password" in creds:
-        register_secret(creds["password"])
-    if "url" in creds:
-        from sqlalchemy.engine import make_url
-
-        url = creds["url"]
-        register_secret(make_url(url).password)
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = "sqlite:///" + str(ROOT_DIR / url[len("sqlite:///"):])
-        return url
-    from sqlalchemy.engine import URL
-
-    port = int(creds["port"]) if creds.get("port") not in (None, "") else None
-    url_obj = URL.create(
-        driver, username=creds["user"], password=creds.get("password") or None,
-        host=creds["host"], port=port, database=creds["dbname"],
-    )
-    return url_obj.render_as_string(hide_password=False)
-
-
-def _build(raw: Mapping[str, Any], config_dir: Path) -> Settings:
-    data_dir = Path(raw.get("DATA_DIR", "data"))
-    summary_path = raw.get("TERMINATION_LOG_PATH")
-    return Settings(
-        log_level=raw.get("LOG_LEVEL", "INFO"),
-        log_format=raw.get("LOG_FORMAT", "text"),
-        job_names=tuple(JobName[name] for name in raw["JOB_NAMES"]),
-        create_csvs=raw.get("CREATE_CSVS", False),
-        max_req_attempts=raw.get("MAX_REQ_ATTEMPTS", 5),
-        num_async_workers=raw.get("NUM_ASYNC_WORKERS", 8),
-        data_dir=data_dir if data_dir.is_absolute() else ROOT_DIR / data_dir,
-        config_dir=config_dir,
-        db=DbSettings(_db_url(raw["INVENTORY_DB"], "mysql+pymysql")),
-        canvas=_canvas(raw["CANVAS"]) if "CANVAS" in raw else None,
-        udw=UdwSettings(_db_url(raw["UDW"], "postgresql+psycopg2")) if "UDW" in raw else None,
-        mivideo=_mivideo(raw["MIVIDEO"], config_dir) if "MIVIDEO" in raw else None,
-        zoom=_zoom(raw["ZOOM"]) if "ZOOM" in raw else None,
-        replace_min_row_ratio=raw.get("REPLACE_MIN_ROW_RATIO", 0.5),
-        force_replace=raw.get("FORCE_REPLACE", False),
-        db_wait_seconds=raw.get("DB_WAIT_SECONDS", 120.0),
-        run_lock_wait_seconds=raw.get("RUN_LOCK_WAIT_SECONDS", 60.0),
-        lock_wait_timeout_seconds=raw.get("LOCK_WAIT_TIMEOUT_SECONDS", 10),
-        termination_log_path=ROOT_DIR / summary_path if summary_path else None,
-    )
-
-
-def _canvas(section: Mapping[str, Any]) -> CanvasSettings:
-    if section.get("API_CLIENT_SECRET"):
-        register_secret(section["API_CLIENT_SECRET"])
-    return CanvasSettings(
-        account_id=section["CANVAS_ACCOUNT_ID"],
-        term_ids=tuple(section["CANVAS_TERM_IDS"]),
-        add_course_ids=tuple(section.get("ADD_COURSE_IDS", ())),
-        url=section["CANVAS_URL"].rstrip("/"),
-        token=Secret(section["CANVAS_TOKEN"]),
-        keep_courses_without_students=section.get("KEEP_COURSES_WITHOUT_STUDENTS", False),
-        request_timeout=float(section.get("REQUEST_TIMEOUT_SECONDS", 30.0)),
-    )
-
-
-def _mivideo(section: Mapping[str, Any], config_dir: Path) -> MiVideoSettings:
-    key_file = section.get("udp_service_account_json_filename")
-    return MiVideoSettings(
-        default_last_timestamp=_parse_timestamp(
-            section.get("default_last_timestamp", "2020-03-01T00:00:00+00:00")
-        ),
-        service_account_json=config_dir / key_file if key_file else None,
-        bigquery_project=section.get("bigquery_project"),
-        bigquery_api_endpoint=section.get("bigquery_api_endpoint"),
-        events_table=section.get("events_table", "udp-umich-prod.event_store.events"),
-        kaf_app_urls=tuple(section.get("kaf_app_urls", DEFAULT_KAF_APPS)),
-        events_lookback_hours=section.get("events_lookback_hours", 48),
-        kaltura_partner_id=section["kaltura_partner_id"],
-        kaltura_user_secret=Secret(section["kaltura_user_secret"]),
-        kaltura_categories_full_name_in=section.get(
-            "kaltura_categories_full_name_in", "Canvas_UMich"
-        ),
-        kaltura_service_url=section.get("kaltura_service_url", "https://www.kaltura.com"),
-        request_timeout=float(section.get("request_timeout_seconds", 120.0)),
-    )
-
-
-def _zoom(section: Mapping[str, Any]) -> ZoomSettings:
-    return ZoomSettings(
-        account_id=section["ACCOUNT_ID"],
-        client_id=section["CLIENT_ID"],
-        client_secret=Secret(section["CLIENT_SECRET"]),
-        base_url=section.get("BASE_URL", "https://api.zoom.us/v2").rstrip("/"),
-        token_url=section.get("TOKEN_URL", "https://zoom.us/oauth/token"),
-        first_day=date.fromisoformat(section["FIRST_DAY"]),
-        lookback_days=section.get("LOOKBACK_DAYS", 3),
-    )
-
-
-# --- logging -------------------------------------------------------------------------------
-
-_log_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
-    "log_context", default=None
-)
-
-
-@contextmanager
-def log_context(**fields: Any) -> Iterator[None]:
-    """Attach fields (job name, run id) to every log line written inside the block."""
-    token = _log_context.set({**(_log_context.get() or {}), **fields})
-    try:
-        yield
-    finally:
-        _log_context.reset(token)
-
-
-class _TextFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        context = _log_context.get() or {}
-        prefix = " ".join(f"{k}={v}" for k, v in context.items())
-        record.context = f"[{prefix}] " if prefix else ""
-        return redact(super().format(record))
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        # Redact before encoding: JSON escapes would hide a secret with quotes or accents.
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": redact(record.getMessage()),
-            **(_log_context.get() or {}),
-        }
-        if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str)
-
-
-def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
-    """Set up the root logger once: text or one JSON object per line, secrets redacted."""
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(
-            _TextFormatter("%(asctime)s %(levelname)s %(name)s: %(context)s%(message)s")
-        )
-    handler.set_name("course-inventory")
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == "course-inventory"]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level)
-    # Library chatter (each migration step, each pooled connection) only when debugging.
-    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
-    for noisy in ("urllib3", "google", "filelock", "yoyo"):
-        logging.getLogger(noisy).setLevel(quiet)

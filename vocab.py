@@ -1,4 +1,4 @@
-"""Shared vocabulary: job and data-source names, source freshness records, the error hierarchy."""
+"""Shared vocabulary: job specs and data-source names, freshness records, every error class."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from db import Database
-    from environ import Settings
+from typing import Any, Literal
 
 
 class DataSourceName(StrEnum):
@@ -24,7 +20,6 @@ class DataSourceName(StrEnum):
     UNIZIN_DATA_PLATFORM_EVENTS = "UNIZIN_DATA_PLATFORM_EVENTS"
     UNIZIN_DATA_WAREHOUSE = "UNIZIN_DATA_WAREHOUSE"
     ZOOM_API = "ZOOM_API"
-
 
 
 @dataclass(frozen=True)
@@ -43,62 +38,134 @@ class DataSourceStatus:
         object.__setattr__(self, "data_updated_at", stamp.astimezone(UTC))
 
 
-JobFunction = Callable[["Settings", "Database"], list[DataSourceStatus]]
+JobFunction = Callable[[Any, Any], list[DataSourceStatus]]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table a job writes, and how: ``replace`` it whole, ``merge`` on ``key``, ``append``."""
+
+    name: str
+    mode: Literal["replace", "merge", "append"]
+    key: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name} ({self.mode} on {', '.join(self.key)})"
+            if self.key
+            else (f"{self.name} ({self.mode})")
+        )
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a job is: where its run() and check() live, what it needs, reads and writes."""
+
+    target: str
+    description: str
+    sections: tuple[str, ...]
+    sources: tuple[DataSourceName, ...]
+    tables: tuple[TableSpec, ...]
+
+
+def _replace(*names: str) -> tuple[TableSpec, ...]:
+    return tuple(TableSpec(name, "replace") for name in names)
 
 
 class JobName(Enum):
-    """The jobs the runner knows; each value names the function as ``module:function``.
+    """The jobs the runner knows; each value is the job's spec.
 
-    The module is imported only when the job runs, so a Canvas-only run never imports the
-    BigQuery or Kaltura client libraries.
+    The job's module is imported only when the job runs, so a Canvas-only run never imports
+    the BigQuery or Kaltura client libraries.
     """
 
-    COURSE_INVENTORY = "course_inventory.job:run"
-    CANVAS_LTI = "online_meetings.lti:run"
-    ONLINE_MEETINGS = "online_meetings.zoom:run"
-    MIVIDEO = "mivideo.job:run"
+    COURSE_INVENTORY = JobSpec(
+        "course_inventory.job",
+        "Canvas terms, accounts, courses, sections, enrollments, activity",
+        ("CANVAS",),
+        (DataSourceName.CANVAS_API, DataSourceName.UNIZIN_DATA_WAREHOUSE),
+        _replace(
+            "term", "account", "course", "course_section", "enrollment", "canvas_course_usage"
+        ),
+    )
+    CANVAS_LTI = JobSpec(
+        "canvas_lti.job",
+        "External-tool (LTI) tabs placed in published Canvas courses",
+        ("CANVAS",),
+        (DataSourceName.CANVAS_LTI,),
+        (*_replace("lti_placement"), TableSpec("etl_cursor", "merge", ("name",))),
+    )
+    ONLINE_MEETINGS = JobSpec(
+        "online_meetings.job",
+        "Zoom meeting usage per day from the Zoom REST API",
+        ("ZOOM",),
+        (DataSourceName.ZOOM_API,),
+        (
+            TableSpec("zoom_meeting", "merge", ("uuid",)),
+            TableSpec("etl_cursor", "merge", ("name",)),
+        ),
+    )
+    MIVIDEO = JobSpec(
+        "mivideo.job",
+        "MiVideo media starts (UDP events in BigQuery) and media created (Kaltura)",
+        ("MIVIDEO",),
+        (DataSourceName.UNIZIN_DATA_PLATFORM_EVENTS, DataSourceName.KALTURA_API),
+        (
+            TableSpec("mivideo_media_started_hourly", "merge", ("event_hour_utc", "course_id")),
+            TableSpec("mivideo_media_created", "merge", ("id",)),
+            TableSpec("mivideo_media_courses", "merge", ("media_id", "course_id", "in_context")),
+            TableSpec("etl_cursor", "merge", ("name",)),
+        ),
+    )
+
+    EDX_REPORTS = JobSpec(
+        "edx_reports.job",
+        "Open edX grade, problem grade and profile reports: triggered or collected, parsed",
+        ("EDX_REPORTS",),
+        (DataSourceName.OPENEDX_LMS_REPORTS,),
+        (
+            TableSpec("edx_report_file", "merge", ("course_id", "report_type", "file_name")),
+            TableSpec("edx_report_column", "append"),
+            TableSpec("edx_grade_report_learner", "append"),
+            TableSpec("edx_grade_cell", "append"),
+            TableSpec("edx_problem_cell", "append"),
+            TableSpec("edx_profile_row", "append"),
+        ),
+    )
+
+    @property
+    def spec(self) -> JobSpec:
+        return self.value  # type: ignore[no-any-return]
 
     @property
     def description(self) -> str:
-        return JOB_DESCRIPTIONS[self]
+        return self.spec.description
 
     @property
     def required_sections(self) -> tuple[str, ...]:
         """Config sections this job cannot run without."""
-        return JOB_SECTIONS[self]
+        return self.spec.sections
 
-    def check(self, settings: Settings) -> str:
+    @property
+    def tables(self) -> tuple[TableSpec, ...]:
+        return self.spec.tables
+
+    def check(self, settings: Any) -> str:
         """Reach the job's sources without writing; returns what was reached.
 
         Raises:
             ETLError: a source cannot be reached, or the job defines no check.
         """
-        module = importlib.import_module(self.value.partition(":")[0])
+        module = importlib.import_module(self.spec.target)
         probe = getattr(module, "check", None)
         if probe is None:
             raise ETLError(f"{self.name} defines no source check")
         return str(probe(settings))
 
     def load(self) -> JobFunction:
-        """Import the job's module and return its entry function."""
-        module_name, _, function_name = self.value.partition(":")
-        module = importlib.import_module(module_name)
-        return getattr(module, function_name)
-
-
-JOB_DESCRIPTIONS = {
-    JobName.COURSE_INVENTORY: "Canvas terms, accounts, courses, sections, enrollments, activity",
-    JobName.CANVAS_LTI: "External-tool (LTI) tabs placed in published Canvas courses",
-    JobName.ONLINE_MEETINGS: "Zoom meeting usage per day from the Zoom REST API",
-    JobName.MIVIDEO: "MiVideo media starts (UDP events in BigQuery) and media created (Kaltura)",
-}
-
-JOB_SECTIONS: dict[JobName, tuple[str, ...]] = {
-    JobName.COURSE_INVENTORY: ("CANVAS",),
-    JobName.CANVAS_LTI: ("CANVAS",),
-    JobName.ONLINE_MEETINGS: ("ZOOM",),
-    JobName.MIVIDEO: ("MIVIDEO",),
-}
+        """Import the job's module and return its ``run`` function."""
+        module = importlib.import_module(self.spec.target)
+        return module.run  # type: ignore[no-any-return]
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -146,3 +213,19 @@ class JobError(ETLError):
     def __init__(self, job: JobName, message: str) -> None:
         self.job = job
         super().__init__(f"{job.name}: {message}")
+
+
+class DatabaseUnavailable(ETLError):  # noqa: N818 - the name the contract gives
+    """The database could not be reached within the allowed time."""
+
+
+class MigrationError(ETLError):
+    """Migrations could not be applied (the database is left at the last applied one)."""
+
+
+class RunLockTimeout(ETLError):  # noqa: N818 - the name the contract gives
+    """Another run holds the run lock of this database."""
+
+
+class RunLockLost(ETLError):  # noqa: N818 - parallel to RunLockTimeout
+    """The run lock was lost while this run held it; another run may be writing."""

@@ -94,7 +94,7 @@ def run_once(path: Path, url: str) -> dict[str, float]:
     from db.migrate import migrate
     from edx_reports.load import FileRecord, load_report, record
     from edx_reports.parse import parse_report, sha256_of
-    from environ import DbSettings
+    from settings import DbSettings
 
     engine = make_engine(DbSettings(url))
     migrate(engine)

@@ -32,8 +32,11 @@ from course_inventory import job
 from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
-from environ import CanvasSettings, DbSettings, Secret, Settings, configure_logging
+from logs import configure_logging
+from redaction import Secret
+from settings import CanvasSettings, DbSettings, Settings
 from sources.canvas import CanvasClient
+from sources.retry import RetryPolicy
 from vocab import JobName
 
 logger = logging.getLogger("bench.inventory")
@@ -81,13 +84,17 @@ class TimedDatabase(Database):
 
 
 def _serve(size: str, every: int, latency: float, throttle: bool, pipe: Connection) -> None:
-    from sandbox import canvas_api
-    from sandbox.server import Faults
-    from sandbox.throttle import ThrottleSettings
+    from sandbox import canvas as canvas_api
+    from sandbox.canvas import ThrottleSettings
+    from sandbox.web import Faults
 
     university = sample_university(size, every)
-    with canvas_api.start(university, Faults(latency_s=latency),
-                          throttle=ThrottleSettings(enabled=throttle), token=TOKEN) as server:
+    with canvas_api.start(
+        university,
+        Faults(latency_s=latency),
+        throttle=ThrottleSettings(enabled=throttle),
+        token=TOKEN,
+    ) as server:
         pipe.send(server.url)
         while pipe.recv() != "stop":
             snapshot = server.stats.snapshot()
@@ -103,9 +110,8 @@ def sample_university(size: str, every: int) -> Any:
     """The generated university, or every ``every``-th course of it (same per-course data)."""
     import numpy as np
 
-    from sandbox.generator import build_university
-    from sandbox.records import EnrollmentTable
-    from sandbox.university import University
+    from sandbox.university import University, build_university
+    from sandbox.university.records import EnrollmentTable
 
     full = build_university(size)
     if every <= 1:
@@ -115,7 +121,11 @@ def sample_university(size: str, every: int) -> Any:
     rows = np.isin(table.course_id, sorted(keep))
     names = ("id", "course_id", "section_id", "user_id", "type", "state", "associated_user_id")
     return University(
-        size=full.size, seed=full.seed, now=full.now, accounts=full.accounts, terms=full.terms,
+        size=full.size,
+        seed=full.seed,
+        now=full.now,
+        accounts=full.accounts,
+        terms=full.terms,
         courses=[c for c in full.courses if c["id"] in keep],
         sections=[s for s in full.sections if s["course_id"] in keep],
         enrollments=EnrollmentTable({name: getattr(table, name)[rows] for name in names}),
@@ -130,8 +140,9 @@ def emulator(size: str, every: int, latency: float, throttle: bool) -> Iterator[
     """A Canvas emulator in a spawned process; the pipe answers "stats" and takes "stop"."""
     context = mp.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(size, every, latency, throttle, theirs),
-                              daemon=True)
+    process = context.Process(
+        target=_serve, args=(size, every, latency, throttle, theirs), daemon=True
+    )
     process.start()
     try:
         yield ours
@@ -158,13 +169,23 @@ def throwaway_database(server_url: str) -> Iterator[str]:
 
 
 def settings_for(canvas_url: str, db_url: str, workers: int) -> Settings:
-    canvas = CanvasSettings(account_id=1, term_ids=TERM_IDS, add_course_ids=(), url=canvas_url,
-                            token=Secret(TOKEN))
+    canvas = CanvasSettings(
+        account_id=1, term_ids=TERM_IDS, add_course_ids=(), url=canvas_url, token=Secret(TOKEN)
+    )
     return Settings(
-        log_level="INFO", log_format="text", job_names=(JobName.COURSE_INVENTORY,),
-        create_csvs=False, max_req_attempts=5, num_async_workers=workers,
-        data_dir=Path("data"), config_dir=Path("config"), db=DbSettings(url=db_url),
-        canvas=canvas, udw=None, mivideo=None, zoom=None,
+        log_level="INFO",
+        log_format="text",
+        job_names=(JobName.COURSE_INVENTORY,),
+        create_csvs=False,
+        max_req_attempts=5,
+        num_async_workers=workers,
+        data_dir=Path("data"),
+        config_dir=Path("config"),
+        db=DbSettings(url=db_url),
+        canvas=canvas,
+        udw=None,
+        mivideo=None,
+        zoom=None,
     )
 
 
@@ -177,31 +198,42 @@ def run_once(label: str, pipe: Connection, settings: Settings) -> Outcome:
     requests_before, throttled_before, server_cpu_before = pipe.recv()
     assert settings.canvas is not None
     started, cpu_before = time.monotonic(), _cpu_seconds()
-    with CanvasClient(settings.canvas, max_attempts=settings.max_req_attempts,
-                      workers=settings.num_async_workers) as client:
+    retry = RetryPolicy.from_attempts(settings.max_req_attempts)
+    with CanvasClient(settings.canvas, retry=retry, workers=settings.num_async_workers) as client:
         job.refresh(settings, database, client)
     seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu_before
     pipe.send("stats")
     requests_after, throttled_after, server_cpu_after = pipe.recv()
     engine.dispose()
-    return Outcome(label, settings.num_async_workers, seconds, database.load_seconds,
-                   dict(database.counts), client.stats.as_dict(),
-                   requests_after - requests_before, throttled_after - throttled_before,
-                   resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu,
-                   server_cpu_after - server_cpu_before)
+    return Outcome(
+        label,
+        settings.num_async_workers,
+        seconds,
+        database.load_seconds,
+        dict(database.counts),
+        client.stats.as_dict(),
+        requests_after - requests_before,
+        throttled_after - throttled_before,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        cpu,
+        server_cpu_after - server_cpu_before,
+    )
 
 
 def measure(args: argparse.Namespace, every: int, workers: int, rerun: bool) -> list[Outcome]:
     """First run (and optionally a second run) against a fresh emulator and database."""
-    with emulator(args.size, every, args.latency, not args.no_throttle) as pipe, \
-            throwaway_database(args.db_server) as db_url:
+    with (
+        emulator(args.size, every, args.latency, not args.no_throttle) as pipe,
+        throwaway_database(args.db_server) as db_url,
+    ):
         settings = settings_for(pipe.recv(), db_url, workers)
         kind = "parallel" if workers > 1 else "sequential"
         sample = "" if every <= 1 else f", sample 1/{every}"
         outcomes = [run_once(f"{kind} first run{sample}", pipe, settings)]
         if rerun:
-            outcomes.append(run_once(f"{kind} rerun (publish dates known){sample}", pipe,
-                                     settings))
+            outcomes.append(
+                run_once(f"{kind} rerun (publish dates known){sample}", pipe, settings)
+            )
         return outcomes
 
 
@@ -230,8 +262,10 @@ def describe(outcome: Outcome) -> list[str]:
 
 def speedup_lines(parallel: Outcome, baseline: Outcome, sampled: bool) -> list[str]:
     if not sampled:
-        return [f"speedup: {baseline.seconds / parallel.seconds:.1f}x "
-                f"({baseline.seconds:.0f} s sequential vs {parallel.seconds:.1f} s)"]
+        return [
+            f"speedup: {baseline.seconds / parallel.seconds:.1f}x "
+            f"({baseline.seconds:.0f} s sequential vs {parallel.seconds:.1f} s)"
+        ]
     scale = parallel.requests / max(baseline.requests, 1)
     estimate = baseline.seconds * scale
     return [
@@ -247,9 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="large", choices=("tiny", "demo", "large"))
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
-    parser.add_argument("--baseline-courses", type=int, default=0,
-                        help="time the sequential run on about N courses and extrapolate "
-                             "(0: run it on everything)")
+    parser.add_argument(
+        "--baseline-courses",
+        type=int,
+        default=0,
+        help="time the sequential run on about N courses and extrapolate "
+        "(0: run it on everything)",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--rerun", action="store_true", help="also time a second run")
     parser.add_argument("--no-throttle", action="store_true")
@@ -257,8 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     configure_logging("INFO" if args.verbose else "WARNING")
-    report = [f"COURSE_INVENTORY benchmark: size {args.size}, {args.latency * 1000:.0f} ms "
-              f"latency per request, throttling {'off' if args.no_throttle else 'on'}"]
+    report = [
+        f"COURSE_INVENTORY benchmark: size {args.size}, {args.latency * 1000:.0f} ms "
+        f"latency per request, throttling {'off' if args.no_throttle else 'on'}"
+    ]
     parallel = measure(args, 1, args.workers, args.rerun)
     for outcome in parallel:
         report += describe(outcome)

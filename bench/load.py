@@ -29,17 +29,22 @@ import pymysql
 import sqlalchemy as sa
 
 from db import Database
-from db.bulk import load_csv, load_frame, write_csv
 from db.engine import make_engine
 from db.frames import TableInfo, prepare, reflect_table
 from db.migrate import migrate
-from environ import DbSettings
+from db.mysql_bulk import load_csv, load_frame, write_csv
+from settings import DbSettings
 
 logger = logging.getLogger("bench.load")
 
 STATES = ["active", "invited", "completed", "inactive"]
-ROLES = ["StudentEnrollment", "TeacherEnrollment", "TaEnrollment", "DesignerEnrollment",
-         "ObserverEnrollment"]
+ROLES = [
+    "StudentEnrollment",
+    "TeacherEnrollment",
+    "TaEnrollment",
+    "DesignerEnrollment",
+    "ObserverEnrollment",
+]
 ROLE_WEIGHTS = [0.9, 0.03, 0.03, 0.02, 0.02]
 PAGE = 4096
 
@@ -50,14 +55,16 @@ def enrollment_frame(rows: int, seed: int = 7) -> pd.DataFrame:
     course_id = rng.integers(1, max(rows // 25, 2), rows)
     section = pd.array(course_id * 10 + rng.integers(0, 3, rows), dtype="Int64")
     section[rng.random(rows) < 0.1] = pd.NA
-    return pd.DataFrame({
-        "canvas_id": np.arange(1, rows + 1, dtype=np.int64),
-        "course_id": course_id,
-        "course_section_id": section,
-        "user_id": rng.integers(1, max(rows // 3, 2), rows),
-        "workflow_state": rng.choice(STATES, rows, p=[0.85, 0.05, 0.07, 0.03]),
-        "role_type": rng.choice(ROLES, rows, p=ROLE_WEIGHTS),
-    })
+    return pd.DataFrame(
+        {
+            "canvas_id": np.arange(1, rows + 1, dtype=np.int64),
+            "course_id": course_id,
+            "course_section_id": section,
+            "user_id": rng.integers(1, max(rows // 3, 2), rows),
+            "workflow_state": rng.choice(STATES, rows, p=[0.85, 0.05, 0.07, 0.03]),
+            "role_type": rng.choice(ROLES, rows, p=ROLE_WEIGHTS),
+        }
+    )
 
 
 class RssSampler(threading.Thread):
@@ -107,8 +114,13 @@ def timed(step: Step, sampler: RssSampler) -> Iterator[None]:
 def scratch_database(server_url: str) -> Iterator[sa.Engine]:
     url = sa.engine.make_url(server_url)
     name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = pymysql.connect(host=url.host, port=url.port or 3306, user=url.username,
-                            password=url.password or "", autocommit=True)
+    admin = pymysql.connect(
+        host=url.host,
+        port=url.port or 3306,
+        user=url.username,
+        password=url.password or "",
+        autocommit=True,
+    )
     admin.cursor().execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     engine = make_engine(DbSettings(url.set(database=name).render_as_string(False)))
     try:
@@ -120,15 +132,18 @@ def scratch_database(server_url: str) -> Iterator[sa.Engine]:
         admin.close()
 
 
-def reference_load(engine: sa.Engine, csv: Path, columns: list[str], rows: int,
-                   pk_only: bool) -> float:
+def reference_load(
+    engine: sa.Engine, csv: Path, columns: list[str], rows: int, pk_only: bool
+) -> float:
     """LOAD DATA of the already-written CSV into an empty copy of enrollment; returns seconds."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS enrollment_ref")
         conn.exec_driver_sql("CREATE TABLE enrollment_ref LIKE enrollment")
         if pk_only:
-            conn.exec_driver_sql("ALTER TABLE enrollment_ref DROP INDEX ix_enrollment_course_id, "
-                                 "DROP INDEX ix_enrollment_user_id")
+            conn.exec_driver_sql(
+                "ALTER TABLE enrollment_ref DROP INDEX ix_enrollment_course_id, "
+                "DROP INDEX ix_enrollment_user_id"
+            )
         started = time.perf_counter()
         load_csv(conn, "enrollment_ref", columns, csv, expected=rows)
         seconds = time.perf_counter() - started
@@ -147,10 +162,17 @@ def run(engine: sa.Engine, rows: int, repeat: int, alternatives: bool) -> list[S
     frame = enrollment_frame(rows)
     changed = frame.assign(workflow_state=np.roll(frame["workflow_state"].to_numpy(), 1))
     db = Database(engine)
-    steps = {name: Step(name, rows) for name in (
-        REFERENCE, FLOOR, "Database.replace, empty table",
-        "Database.replace, table holding the rows", "Database.merge, rows unchanged",
-        "Database.merge, every row changed")}
+    steps = {
+        name: Step(name, rows)
+        for name in (
+            REFERENCE,
+            FLOOR,
+            "Database.replace, empty table",
+            "Database.replace, table holding the rows",
+            "Database.merge, rows unchanged",
+            "Database.merge, every row changed",
+        )
+    }
     timers = list(steps.values())
     with tempfile.TemporaryDirectory() as tmp:
         csv = write_reference_csv(engine, frame, Path(tmp))
@@ -158,8 +180,9 @@ def run(engine: sa.Engine, rows: int, repeat: int, alternatives: bool) -> list[S
             db.replace({"enrollment": frame})
         for _ in range(repeat):
             for step, pk_only in ((timers[0], False), (timers[1], True)):
-                step.seconds.append(reference_load(engine, csv, list(frame.columns), rows,
-                                                   pk_only))
+                step.seconds.append(
+                    reference_load(engine, csv, list(frame.columns), rows, pk_only)
+                )
             with timed(timers[3], sampler):
                 db.replace({"enrollment": frame})
             with timed(timers[4], sampler):
@@ -182,8 +205,9 @@ def write_reference_csv(engine: sa.Engine, frame: pd.DataFrame, directory: Path)
     return csv
 
 
-def run_alternatives(engine: sa.Engine, frame: pd.DataFrame,
-                     sampler: RssSampler) -> dict[str, Step]:
+def run_alternatives(
+    engine: sa.Engine, frame: pd.DataFrame, sampler: RssSampler
+) -> dict[str, Step]:
     """The designs not chosen, once each: the figures behind the choice."""
     rows = len(frame)
     fallback = Step("replace via multi-row INSERT (local_infile OFF)", rows)
@@ -204,18 +228,26 @@ def load_in_transaction(conn: sa.Connection, frame: pd.DataFrame, info: TableInf
 
 def report(steps: list[Step], engine: sa.Engine, rows: int, repeat: int) -> str:
     reference, floor = steps[0].median, steps[1].median
-    lines = [f"{rows:,} enrollment rows, median of {repeat} (single runs marked *)", "",
-             "| step | median s | rows/s | x reference | x floor | peak RSS MiB | runs (s) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        f"{rows:,} enrollment rows, median of {repeat} (single runs marked *)",
+        "",
+        "| step | median s | rows/s | x reference | x floor | peak RSS MiB | runs (s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for step in steps:
         runs = " / ".join(f"{s:.2f}" for s in step.seconds)
         star = "*" if len(step.seconds) == 1 else ""
         rss = f"{step.peak_rss / 2**20:,.0f}" if step.peak_rss else "-"
-        lines.append(f"| {step.name}{star} | {step.median:.2f} | {rows / step.median:,.0f} | "
-                     f"{step.median / reference:.2f} | {step.median / floor:.2f} | {rss} | "
-                     f"{runs} |")
-    lines += ["", f"peak RSS of the whole run (ru_maxrss): {peak_rss_mib():,.0f} MiB",
-              f"machine: {machine(engine)}"]
+        lines.append(
+            f"| {step.name}{star} | {step.median:.2f} | {rows / step.median:,.0f} | "
+            f"{step.median / reference:.2f} | {step.median / floor:.2f} | {rss} | "
+            f"{runs} |"
+        )
+    lines += [
+        "",
+        f"peak RSS of the whole run (ru_maxrss): {peak_rss_mib():,.0f} MiB",
+        f"machine: {machine(engine)}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -227,24 +259,38 @@ def machine(engine: sa.Engine) -> str:
     with engine.connect() as conn:
         server = conn.exec_driver_sql("SELECT VERSION()").scalar()
         pool = conn.exec_driver_sql("SELECT @@innodb_buffer_pool_size").scalar()
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    return (f"{os.cpu_count()} x {cpu}; server {server} (buffer pool {int(pool or 0) >> 20} MiB) "
-            f"on the same host; Python {platform.python_version()}, pandas {pd.__version__}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} x {cpu}; server {server} (buffer pool {int(pool or 0) >> 20} MiB) "
+        f"on the same host; Python {platform.python_version()}, pandas {pd.__version__}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--url", default="mysql+pymysql://root@127.0.0.1:3306/",
-                        help="server URL; a scratch database is created and dropped on it")
-    parser.add_argument("--alternatives", action="store_true",
-                        help="also time the INSERT fallback and DELETE+LOAD in one transaction")
+    parser.add_argument(
+        "--url",
+        default="mysql+pymysql://root@127.0.0.1:3306/",
+        help="server URL; a scratch database is created and dropped on it",
+    )
+    parser.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="also time the INSERT fallback and DELETE+LOAD in one transaction",
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr
+    )
     logging.getLogger("yoyo").setLevel(logging.WARNING)
     with scratch_database(args.url) as engine:
         steps = run(engine, args.rows, args.repeat, args.alternatives)

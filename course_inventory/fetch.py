@@ -22,7 +22,8 @@ ENROLLMENT_STATES = "active, invited, completed, inactive"
 ROSTER_CONNECTIONS = {
     "sections": Connection("sectionsConnection", "_id name sisId"),
     "enrollments": Connection(
-        "enrollmentsConnection", "_id state type user { _id } section { _id }",
+        "enrollmentsConnection",
+        "_id state type user { _id } section { _id }",
         arguments=f"filter: {{states: [{ENROLLMENT_STATES}]}}",
     ),
 }
@@ -47,19 +48,27 @@ def fetch_account(client: CanvasClient, account_id: int) -> dict[str, Any]:
     return _object(client.get(f"accounts/{account_id}"), f"account {account_id}")
 
 
-def fetch_terms(client: CanvasClient, root_account_id: int,
-                term_ids: Sequence[int]) -> list[dict[str, Any]]:
+def fetch_terms(
+    client: CanvasClient, root_account_id: int, term_ids: Sequence[int]
+) -> list[dict[str, Any]]:
     """The configured terms, read from the root account (Canvas keeps terms there)."""
-    return [_object(client.get(f"accounts/{root_account_id}/terms/{term_id}"), f"term {term_id}")
-            for term_id in term_ids]
+    return [
+        _object(client.get(f"accounts/{root_account_id}/terms/{term_id}"), f"term {term_id}")
+        for term_id in term_ids
+    ]
 
 
-def fetch_courses(client: CanvasClient, account_id: int,
-                  term_ids: Sequence[int]) -> list[dict[str, Any]]:
+def fetch_courses(
+    client: CanvasClient, account_id: int, term_ids: Sequence[int]
+) -> list[dict[str, Any]]:
     """Every course of the terms under the account, with its number of students."""
+
     def term_courses(term_id: int) -> list[dict[str, Any]]:
-        params = {"enrollment_term_id": term_id, "include[]": ["total_students"],
-                  "state[]": list(COURSE_STATES)}
+        params = {
+            "enrollment_term_id": term_id,
+            "include[]": ["total_students"],
+            "state[]": list(COURSE_STATES),
+        }
         pages = client.paginate(f"accounts/{account_id}/courses", params)
         return [course for page in pages for course in page]
 
@@ -70,8 +79,9 @@ def fetch_courses(client: CanvasClient, account_id: int,
     return courses
 
 
-def fetch_accounts(client: CanvasClient, account: dict[str, Any],
-                   owner_ids: Iterable[int]) -> list[dict[str, Any]]:
+def fetch_accounts(
+    client: CanvasClient, account: dict[str, Any], owner_ids: Iterable[int]
+) -> list[dict[str, Any]]:
     """The accounts owning courses plus their ancestors, from one listing of the tree.
 
     Accounts outside the configured tree (ancestors of a sub-account) are read one by one;
@@ -83,8 +93,11 @@ def fetch_accounts(client: CanvasClient, account: dict[str, Any],
     wanted = {int(i) for i in owner_ids}
     for _ in range(MAX_ACCOUNT_DEPTH):
         _read_missing(client, wanted - known.keys(), known)
-        parents = {int(known[i]["parent_account_id"]) for i in wanted
-                   if i in known and known[i].get("parent_account_id") is not None} - wanted
+        parents = {
+            int(known[i]["parent_account_id"])
+            for i in wanted
+            if i in known and known[i].get("parent_account_id") is not None
+        } - wanted
         if not parents:
             break
         wanted |= parents
@@ -108,8 +121,9 @@ def fetch_rosters(client: CanvasClient, course_ids: Sequence[int]) -> Rosters:
     """All sections (with or without students) and enrollments of the courses via GraphQL."""
     # A batch keeps the server busy far longer than a REST call; a few at a time leave the
     # other worker slots to the per-course REST reads that run alongside.
-    walker = CourseConnectionWalker(client, ROSTER_CONNECTIONS,
-                                    concurrency=max(2, client.workers // 4))
+    walker = CourseConnectionWalker(
+        client, ROSTER_CONNECTIONS, concurrency=max(2, client.workers // 4)
+    )
     rosters = Rosters()
     state_names: dict[str, str] = {}
     for page in walker.walk(course_ids, desc="sections and enrollments"):
@@ -130,8 +144,9 @@ def _section_row(node: dict[str, Any], course_id: int) -> SectionRow:
     return int(node["_id"]), node.get("name"), node.get("sisId"), course_id
 
 
-def _enrollment_row(node: dict[str, Any], course_id: int,
-                    names: dict[str, str]) -> EnrollmentRow | None:
+def _enrollment_row(
+    node: dict[str, Any], course_id: int, names: dict[str, str]
+) -> EnrollmentRow | None:
     user = node.get("user") or {}
     section = node.get("section") or {}
     if not user.get("_id") or not node.get("state") or not node.get("type"):
@@ -145,6 +160,7 @@ def _enrollment_row(node: dict[str, Any], course_id: int,
 
 def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[UsageRow]:
     """Daily views and participations per course from course analytics."""
+
     def activity(course_id: int) -> list[Any] | None:
         return _optional(client.get, f"courses/{course_id}/analytics/activity")
 
@@ -154,8 +170,11 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
         if not isinstance(days, list):
             missing += 1
             continue
-        rows.extend((course_id, d.get("date"), d.get("views") or 0, d.get("participations") or 0)
-                    for d in days if isinstance(d, dict) and d.get("date"))
+        rows.extend(
+            (course_id, d.get("date"), d.get("views") or 0, d.get("participations") or 0)
+            for d in days
+            if isinstance(d, dict) and d.get("date")
+        )
     if missing:
         logger.warning("course activity: %d courses had no analytics (404 or not a list)", missing)
     return rows
@@ -163,6 +182,7 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
 
 def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict[int, str]:
     """When each course was first published, from its audit log (every page, oldest last)."""
+
     def published(course_id: int) -> str | None:
         pages = client.paginate(f"audit/course/courses/{course_id}", key="events")
         try:
@@ -188,6 +208,5 @@ def _optional(get: Any, path: str) -> Any:
 
 def _object(body: Any, what: str) -> dict[str, Any]:
     if not isinstance(body, dict) or "id" not in body:
-        raise FatalSourceError(f"{what}: expected an object with an id, got {body!r:.100}",
-                               SOURCE)
+        raise FatalSourceError(f"{what}: expected an object with an id, got {body!r:.100}", SOURCE)
     return body

@@ -14,8 +14,10 @@ StepFunction = Callable[[Any], None]
 # Placeholders usable in a table body. `binary` makes an id column case-sensitive on MySQL,
 # where the default utf8mb4 collation would treat "aBc" and "abc" as the same key.
 _WORDS = {
-    "mysql": {"autoinc_pk": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-              "binary": " COLLATE utf8mb4_bin"},
+    "mysql": {
+        "autoinc_pk": "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        "binary": " COLLATE utf8mb4_bin",
+    },
     "sqlite": {"autoinc_pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "binary": ""},
 }
 _TABLE_OPTIONS = {"mysql": " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", "sqlite": ""}

@@ -11,20 +11,19 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 
-from vocab import ETLError
+from vocab import DatabaseUnavailable, ETLError
 
 if TYPE_CHECKING:
-    from environ import DbSettings
+    from settings import DbSettings
 
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Waiting for the database at start: 0.5 s, doubling, never more than 10 s between tries.
+FIRST_WAIT_S = 0.5
+LONGEST_WAIT_S = 10.0
 # MySQL errors that waiting cannot fix: access denied to the user or to the database.
 _FATAL_CONNECT_ERRORS = frozenset({1044, 1045})
-
-
-class DatabaseUnavailable(ETLError):  # noqa: N818 - the name the contract gives
-    """The database could not be reached within the allowed time."""
 
 
 def make_engine(settings: DbSettings) -> Engine:
@@ -94,7 +93,7 @@ def wait_for_database(engine: Engine, total_seconds: float) -> None:
         DatabaseUnavailable: still unreachable after `total_seconds`, or access denied.
     """
     deadline = time.monotonic() + total_seconds
-    delay = 0.5
+    delay = FIRST_WAIT_S
     while True:
         try:
             with engine.connect() as conn:
@@ -105,10 +104,14 @@ def wait_for_database(engine: Engine, total_seconds: float) -> None:
             if _is_fatal(err) or remaining <= 0:
                 message = _unavailable_message(engine, total_seconds, err)
                 raise DatabaseUnavailable(message) from err
-            logger.info("database %s not reachable yet (%s); retrying in %.1f s",
-                        describe(engine.url), _first_line(err), min(delay, remaining))
+            logger.info(
+                "database %s not reachable yet (%s); retrying in %.1f s",
+                describe(engine.url),
+                _first_line(err),
+                min(delay, remaining),
+            )
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, LONGEST_WAIT_S)
 
 
 def error_code(err: sa.exc.DBAPIError) -> int | None:
@@ -122,8 +125,10 @@ def _is_fatal(err: sa.exc.DBAPIError) -> bool:
 
 
 def _unavailable_message(engine: Engine, total_seconds: float, err: sa.exc.DBAPIError) -> str:
-    return (f"database {describe(engine.url)} unavailable after waiting up to "
-            f"{total_seconds:.0f} s: {_first_line(err)}")
+    return (
+        f"database {describe(engine.url)} unavailable after waiting up to "
+        f"{total_seconds:.0f} s: {_first_line(err)}"
+    )
 
 
 def _first_line(err: sa.exc.DBAPIError) -> str:

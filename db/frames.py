@@ -42,8 +42,13 @@ class TableInfo:
 
 def _kind(sa_type: sa.types.TypeEngine) -> str:
     # Order matters: Boolean subclasses nothing here, but DateTime and Date are unrelated.
-    for cls, kind in ((sa.Boolean, "bool"), (sa.DateTime, "datetime"), (sa.Date, "date"),
-                      (sa.Integer, "int"), (sa.String, "str")):
+    for cls, kind in (
+        (sa.Boolean, "bool"),
+        (sa.DateTime, "datetime"),
+        (sa.Date, "date"),
+        (sa.Integer, "int"),
+        (sa.String, "str"),
+    ):
         if isinstance(sa_type, cls):
             return kind
     return "other"
@@ -59,17 +64,20 @@ def reflect_table(conn: sa.Connection, name: str) -> TableInfo:
         col["name"]: ColumnInfo(col["name"], _kind(col["type"]), _is_required(col))
         for col in inspector.get_columns(name)
     }
-    uniques = {tuple(map(str, uc["column_names"]))
-               for uc in inspector.get_unique_constraints(name)}
-    uniques |= {tuple(map(str, ix["column_names"]))
-                for ix in inspector.get_indexes(name) if ix["unique"]}
+    uniques = {
+        tuple(map(str, uc["column_names"])) for uc in inspector.get_unique_constraints(name)
+    }
+    uniques |= {
+        tuple(map(str, ix["column_names"])) for ix in inspector.get_indexes(name) if ix["unique"]
+    }
     return TableInfo(name, columns, primary_key, (primary_key, *sorted(uniques - {primary_key})))
 
 
 def _is_required(col: Mapping[str, Any]) -> bool:
     # SQLite reports its rowid alias (INTEGER PRIMARY KEY) as nullable; MySQL flags AUTO_INCREMENT.
-    return not (col["nullable"] or col.get("default") is not None
-                or col.get("autoincrement") is True)
+    return not (
+        col["nullable"] or col.get("default") is not None or col.get("autoincrement") is True
+    )
 
 
 def prepare(df: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
@@ -80,8 +88,9 @@ def prepare(df: pd.DataFrame, info: TableInfo) -> pd.DataFrame:
     """
     _check_columns(df, info)
     df = df.reset_index(drop=True)
-    return pd.DataFrame({name: _coerce(df[name], info.columns[name], info.name)
-                         for name in df.columns})
+    return pd.DataFrame(
+        {name: _coerce(df[name], info.columns[name], info.name) for name in df.columns}
+    )
 
 
 def _check_columns(df: pd.DataFrame, info: TableInfo) -> None:
@@ -91,8 +100,10 @@ def _check_columns(df: pd.DataFrame, info: TableInfo) -> None:
     unknown = sorted(set(names) - set(info.columns))
     missing = sorted(c.name for c in info.columns.values() if c.required and c.name not in names)
     if unknown or missing:
-        raise LoadError(f"{info.name}: DataFrame does not fit the table "
-                        f"(unknown columns {unknown}, missing required columns {missing})")
+        raise LoadError(
+            f"{info.name}: DataFrame does not fit the table "
+            f"(unknown columns {unknown}, missing required columns {missing})"
+        )
 
 
 def _coerce(series: pd.Series, column: ColumnInfo, table: str) -> pd.Series:
@@ -107,8 +118,9 @@ def _coerce(series: pd.Series, column: ColumnInfo, table: str) -> pd.Series:
         if column.kind == "str" and series.dtype == object:
             return series.astype("str")
     except (TypeError, ValueError, OverflowError) as err:
-        raise LoadError(f"{table}.{column.name}: cannot store values as {column.kind}: "
-                        f"{err}") from err
+        raise LoadError(
+            f"{table}.{column.name}: cannot store values as {column.kind}: {err}"
+        ) from err
     return series
 
 
@@ -137,15 +149,17 @@ def _refuse_rounded_floats(series: pd.Series, where: str) -> None:
         return
     largest = series.abs().max()
     if largest >= FLOAT_EXACT_INT_LIMIT:
-        raise LoadError(f"{where}: float value {largest:.0f} is at or past 2**53, where float64 "
-                        f"stops holding every integer, so the ids may already be rounded; read "
-                        f"the column as Int64 or int64 instead of float")
+        raise LoadError(
+            f"{where}: float value {largest:.0f} is at or past 2**53, where float64 "
+            f"stops holding every integer, so the ids may already be rounded; read "
+            f"the column as Int64 or int64 instead of float"
+        )
 
 
 def row_batches(df: pd.DataFrame, info: TableInfo, size: int) -> Iterator[list[tuple]]:
     """Yield a prepared frame as lists of DB-API row tuples: None for NULL, datetimes as text."""
     for start in range(0, len(df), size):
-        chunk = df.iloc[start:start + size]
+        chunk = df.iloc[start : start + size]
         columns = [_python_values(chunk[name], info.columns[name].kind) for name in chunk.columns]
         yield list(zip(*columns, strict=True))
 
@@ -191,5 +205,6 @@ def check_unique(df: pd.DataFrame, key: Sequence[str], table: str) -> None:
     duplicated = df.duplicated(subset=list(key), keep=False)
     if duplicated.any():
         sample = df.loc[duplicated, list(key)].head(3).to_dict("records")
-        raise LoadError(f"{table}: {int(duplicated.sum())} rows share a key {list(key)}, "
-                        f"e.g. {sample}")
+        raise LoadError(
+            f"{table}: {int(duplicated.sum())} rows share a key {list(key)}, e.g. {sample}"
+        )

@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from db import swap
-from db.bulk import BULK_MIN_ROWS, MySqlWriter
 from db.frames import TableInfo, check_unique, prepare, reflect_table, sql_params
+from db.mysql import MySqlWriter
+from db.mysql_bulk import BULK_MIN_ROWS
 from db.sqlite import SqliteWriter
+from db.writer import Writer
 from vocab import LoadError
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ class Tx:
         frame, info = self._db._prepared(table, df)
         key = tuple(key)
         if set(key) not in map(set, info.unique_keys) or not set(key) <= set(frame.columns):
-            raise LoadError(f"merge into {table}: key {list(key)} is not a unique key of the "
-                            f"table present in the frame (unique keys: {info.unique_keys})")
+            raise LoadError(
+                f"merge into {table}: key {list(key)} is not a unique key of the "
+                f"table present in the frame (unique keys: {info.unique_keys})"
+            )
         check_unique(frame, key, table)
         rows = self._db._writer.upsert(self._conn, frame, info, key)
         self.written[table] += rows
@@ -74,10 +77,17 @@ class Tx:
 class Database:
     """Handle that jobs write through; counts rows written per table in `rows_written`."""
 
-    def __init__(self, engine: sa.Engine, *, min_row_ratio: float = 0.5,
-                 force_replace: bool = False, lock_wait_timeout: int = 10,
-                 swap_attempts: int = 3, use_load_data: bool = True,
-                 bulk_min_rows: int = BULK_MIN_ROWS) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        min_row_ratio: float = 0.5,
+        force_replace: bool = False,
+        lock_wait_timeout: int = 10,
+        swap_attempts: int = 3,
+        use_load_data: bool = True,
+        bulk_min_rows: int = BULK_MIN_ROWS,
+    ) -> None:
         self.engine = engine
         backend = engine.url.get_backend_name()
         self.dialect = "mysql" if backend in ("mysql", "mariadb") else backend
@@ -88,9 +98,14 @@ class Database:
         self.lock_wait_timeout = lock_wait_timeout
         self.swap_attempts = swap_attempts
         self.rows_written: dict[str, int] = {}
-        self._writer: MySqlWriter | SqliteWriter = (
-            MySqlWriter(use_load_data=use_load_data, bulk_min_rows=bulk_min_rows)
-            if self.dialect == "mysql" else SqliteWriter())
+        self._writer: Writer = SqliteWriter()
+        if self.dialect == "mysql":
+            self._writer = MySqlWriter(
+                use_load_data=use_load_data,
+                bulk_min_rows=bulk_min_rows,
+                lock_wait_timeout=lock_wait_timeout,
+                swap_attempts=swap_attempts,
+            )
         self._tables: dict[str, TableInfo] = {}
 
     def replace(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
@@ -110,15 +125,12 @@ class Database:
         self._check_row_counts({t: len(df) for t, (df, _) in prepared.items()})
         started = time.monotonic()
         try:
-            if isinstance(self._writer, MySqlWriter):
-                swap.replace_tables(self.engine, self._writer, prepared,
-                                    lock_wait_timeout=self.lock_wait_timeout,
-                                    attempts=self.swap_attempts)
-            else:
-                self._writer.replace_tables(self.engine, prepared)
+            self._writer.replace_tables(self.engine, prepared)
         except (sa.exc.SQLAlchemyError, LoadError) as err:
-            raise LoadError(f"replace of {', '.join(frames)} failed, previous contents kept: "
-                            f"{_first_line(err)}") from err
+            raise LoadError(
+                f"replace of {', '.join(frames)} failed, previous contents kept: "
+                f"{_first_line(err)}"
+            ) from err
         counts = {t: len(df) for t, (df, _) in prepared.items()}
         logger.info("replaced %s in %.1f s", counts, time.monotonic() - started)
         self._count(counts)
@@ -174,7 +186,7 @@ class Database:
         return prepare(df, info), info
 
     def _quote(self, name: str) -> str:
-        return self.engine.dialect.identifier_preparer.quote_identifier(name)
+        return self._writer.quote(name)
 
     def _check_row_counts(self, new_counts: Mapping[str, int]) -> None:
         with self.engine.connect() as conn:
@@ -185,8 +197,10 @@ class Database:
     def _guard(self, table: str, new: int, current: int) -> None:
         if current == 0 or new >= self.min_row_ratio * current:
             return
-        message = (f"{table}: new snapshot has {new} rows, below {self.min_row_ratio:g} x the "
-                   f"{current} rows loaded now")
+        message = (
+            f"{table}: new snapshot has {new} rows, below {self.min_row_ratio:g} x the "
+            f"{current} rows loaded now"
+        )
         if self.force_replace:
             logger.warning("%s; replacing anyway (forced)", message)
             return

@@ -12,7 +12,7 @@ import filelock
 import sqlalchemy as sa
 
 from db.engine import describe
-from vocab import ETLError
+from vocab import RunLockLost, RunLockTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +20,6 @@ LOCK_NAME = "course_inventory_run"
 # A named lock lives as long as its session, and that session idles while the jobs run: the
 # server's wait_timeout (8 h by default, minutes on some managed servers) must not end it.
 LOCK_SESSION_WAIT_TIMEOUT = 86_400
-
-
-class RunLockTimeout(ETLError):  # noqa: N818 - the name the contract gives
-    """Another run holds the run lock of this database."""
-
-
-class RunLockLost(ETLError):  # noqa: N818 - parallel to RunLockTimeout
-    """The run lock was lost while this run held it; another run may be writing."""
 
 
 class RunLock(ABC):
@@ -44,9 +36,11 @@ class RunLock(ABC):
     def ensure_held(self) -> None:
         """Raise RunLockLost unless the lock is still held."""
         if not self.still_held():
-            raise RunLockLost(f"the run lock ({self.description}) is no longer held (its "
-                              f"database connection was closed?); another run may be writing, "
-                              f"so no further job starts")
+            raise RunLockLost(
+                f"the run lock ({self.description}) is no longer held (its "
+                f"database connection was closed?); another run may be writing, "
+                f"so no further job starts"
+            )
 
     @abstractmethod
     def _check(self) -> bool: ...
@@ -60,8 +54,9 @@ class _MySqlRunLock(RunLock):
 
     def _check(self) -> bool:
         try:
-            held = self._conn.execute(sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"),
-                                      {"name": self.name}).scalar()
+            held = self._conn.execute(
+                sa.text("SELECT IS_USED_LOCK(:name) = CONNECTION_ID()"), {"name": self.name}
+            ).scalar()
             self._conn.commit()
         except sa.exc.DBAPIError as err:
             logger.warning("run lock %s: its connection failed (%s)", self.name, err.orig)
@@ -81,10 +76,6 @@ class _FileRunLock(RunLock):
         return self._lock.is_locked and Path(self._lock.lock_file).exists()
 
 
-# The run locks this process holds, by database: migrate() asks whether it runs under one.
-_held: dict[str, RunLock] = {}
-
-
 @contextmanager
 def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     """Hold the database's run lock for the block, waiting up to `wait_seconds` for it.
@@ -97,30 +88,15 @@ def run_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     """
     backend = engine.url.get_backend_name()
     holder = _sqlite_lock if backend == "sqlite" else _mysql_lock
-    key = _database_key(engine)
     with holder(engine, wait_seconds) as held:
-        _held[key] = held
-        try:
-            yield held
-        finally:
-            _held.pop(key, None)
-
-
-def held_run_lock(engine: sa.Engine) -> RunLock | None:
-    """The run lock this process holds, and still holds, on `engine`'s database, if any."""
-    held = _held.get(_database_key(engine))
-    return held if held is not None and held.still_held() else None
-
-
-def _database_key(engine: sa.Engine) -> str:
-    if engine.url.get_backend_name() == "sqlite":
-        return str(Path(engine.url.database or "").resolve())
-    return describe(engine.url)
+        yield held
 
 
 def _timeout(engine: sa.Engine, wait_seconds: float) -> RunLockTimeout:
-    return RunLockTimeout(f"another course-inventory run holds the run lock of "
-                          f"{describe(engine.url)}; gave up after waiting {wait_seconds:g} s")
+    return RunLockTimeout(
+        f"another course-inventory run holds the run lock of "
+        f"{describe(engine.url)}; gave up after waiting {wait_seconds:g} s"
+    )
 
 
 @contextmanager
@@ -145,8 +121,9 @@ def _get_lock(conn: sa.Connection, wait_seconds: float) -> _MySqlRunLock | None:
     # GET_LOCK names are server-wide, so the database name keeps databases apart.
     name = f"{LOCK_NAME}.{conn.exec_driver_sql('SELECT DATABASE()').scalar()}"[:64]
     conn.exec_driver_sql(f"SET SESSION wait_timeout = {LOCK_SESSION_WAIT_TIMEOUT}")
-    got = conn.execute(sa.text("SELECT GET_LOCK(:name, :wait)"),
-                       {"name": name, "wait": wait_seconds}).scalar()
+    got = conn.execute(
+        sa.text("SELECT GET_LOCK(:name, :wait)"), {"name": name, "wait": wait_seconds}
+    ).scalar()
     # Named locks belong to the session, not the transaction: end the implicit one now.
     conn.commit()
     return _MySqlRunLock(conn, name) if got == 1 else None
@@ -158,8 +135,11 @@ def _release(conn: sa.Connection, name: str) -> None:
         conn.commit()
     except sa.exc.SQLAlchemyError as err:
         # The server frees a named lock when its session ends, so nothing is left held.
-        logger.warning("could not release run lock %s (%s); the server frees it with the "
-                       "closed connection", name, getattr(err, "orig", None) or err)
+        logger.warning(
+            "could not release run lock %s (%s); the server frees it with the closed connection",
+            name,
+            getattr(err, "orig", None) or err,
+        )
 
 
 @contextmanager

@@ -15,17 +15,13 @@ from yoyo.connections import BadConnectionURI
 from yoyo.exceptions import LockTimeout, MigrationConflict
 
 from db.engine import describe
-from db.lock import held_run_lock
-from vocab import ETLError
+from db.lock import RunLock
+from vocab import MigrationError
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 LOCK_TIMEOUT_SECONDS = 120
-
-
-class MigrationError(ETLError):
-    """Migrations could not be applied (the database is left at the last applied one)."""
 
 
 def yoyo_url(url: URL) -> str:
@@ -39,12 +35,12 @@ def yoyo_url(url: URL) -> str:
     raise MigrationError(f"no yoyo backend for {url.drivername!r}")
 
 
-def migrate(engine: Engine) -> list[str]:
+def migrate(engine: Engine, run_lock: RunLock | None = None) -> list[str]:
     """Apply the pending migrations; a second call is a no-op.
 
-    yoyo's lock is taken only when something is pending. Under this process's run lock
-    (db.lock.run_lock) no other run can be migrating, so a yoyo lock found then was left by a
-    run killed while migrating, and is removed.
+    yoyo's lock is taken only when something is pending. Under the run lock the caller holds
+    (db.lock.run_lock, passed as ``run_lock``) no other run can be migrating, so a yoyo lock
+    found then was left by a run killed while migrating, and is removed.
 
     Returns:
         The ids of the migrations applied by this call, in order.
@@ -55,7 +51,8 @@ def migrate(engine: Engine) -> list[str]:
     """
     backend = _open_backend(engine)
     try:
-        return _apply_pending(backend, engine)
+        under_lock = run_lock is not None and run_lock.still_held()
+        return _apply_pending(backend, engine, under_lock)
     except (LockTimeout, MigrationConflict, backend.driver.Error) as err:
         raise MigrationError(_failure_message(engine, err)) from err
     finally:
@@ -70,13 +67,16 @@ def _open_backend(engine: Engine) -> yoyo.backends.DatabaseBackend:
         try:
             return yoyo.get_backend(yoyo_url(engine.url))
         except (pymysql.MySQLError, sqlite3.Error, BadConnectionURI) as err:
-            raise MigrationError(f"cannot open {describe(engine.url)} to apply migrations: "
-                                 f"{_first_line(err)}") from err
+            raise MigrationError(
+                f"cannot open {describe(engine.url)} to apply migrations: {_first_line(err)}"
+            ) from err
 
 
-def _apply_pending(backend: yoyo.backends.DatabaseBackend, engine: Engine) -> list[str]:
+def _apply_pending(
+    backend: yoyo.backends.DatabaseBackend, engine: Engine, under_lock: bool
+) -> list[str]:
     migrations = yoyo.read_migrations(str(MIGRATIONS_DIR))
-    if held_run_lock(engine) is not None:
+    if under_lock:
         _break_stale_lock(backend)
     if not backend.to_apply(migrations):
         return []
@@ -93,18 +93,24 @@ def _break_stale_lock(backend: yoyo.backends.DatabaseBackend) -> None:
         row = backend.execute(f"SELECT pid, ctime FROM {backend.lock_table_quoted}").fetchone()
     if row is None:
         return
-    logger.warning("removing the yoyo lock of process %s (taken at %s UTC), left by a run that "
-                   "stopped while migrating: this run holds the run lock, so no other run is "
-                   "migrating", row[0], row[1])
+    logger.warning(
+        "removing the yoyo lock of process %s (taken at %s UTC), left by a run that "
+        "stopped while migrating: this run holds the run lock, so no other run is "
+        "migrating",
+        row[0],
+        row[1],
+    )
     backend.break_lock()
 
 
 def _failure_message(engine: Engine, err: Exception) -> str:
     message = f"migrating {describe(engine.url)} failed: {_first_line(err)}"
     if isinstance(err, LockTimeout):
-        message += ("; if no course-inventory run is migrating this database, the lock was left "
-                    "by a run killed while migrating: remove it with DELETE FROM yoyo_lock "
-                    "(docs/operations.md)")
+        message += (
+            "; if no course-inventory run is migrating this database, the lock was left "
+            "by a run killed while migrating: remove it with DELETE FROM yoyo_lock "
+            "(docs/operations.md)"
+        )
     return message
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from db.frames import sql_datetime
-from environ import redact
+from redaction import redact
 from vocab import DataSourceStatus, LoadError
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,10 @@ def naive_utc(moment: datetime) -> datetime:
 
 def start_job_run(engine: sa.Engine, job_name: str) -> int:
     """Insert a job_run row with status 'running' and return its id (from the insert itself)."""
-    sql = sa.text("INSERT INTO job_run (job_name, started_at, status) "
-                  "VALUES (:job_name, :started_at, 'running')")
+    sql = sa.text(
+        "INSERT INTO job_run (job_name, started_at, status) "
+        "VALUES (:job_name, :started_at, 'running')"
+    )
     with engine.begin() as conn:
         result = conn.execute(sql, {"job_name": job_name, "started_at": sql_datetime(utc_now())})
         run_id = result.lastrowid
@@ -43,28 +45,50 @@ def start_job_run(engine: sa.Engine, job_name: str) -> int:
     return int(run_id)
 
 
-def finish_job_run(engine: sa.Engine, run_id: int, *, status: str,
-                   rows_written: Mapping[str, int], error: str | None,
-                   statuses: Sequence[DataSourceStatus]) -> None:
+def finish_job_run(
+    engine: sa.Engine,
+    run_id: int,
+    *,
+    status: str,
+    rows_written: Mapping[str, int],
+    error: str | None,
+    statuses: Sequence[DataSourceStatus],
+) -> None:
     """Close a job_run row; on success also record when each data source was last updated."""
     if status not in FINAL_STATUSES:
         raise ValueError(f"status must be one of {FINAL_STATUSES}, not {status!r}")
     values = {
-        "id": run_id, "status": status, "finished_at": sql_datetime(utc_now()),
+        "id": run_id,
+        "status": status,
+        "finished_at": sql_datetime(utc_now()),
         "rows_written": sum(rows_written.values()),
         "rows_by_table": json.dumps(dict(sorted(rows_written.items()))),
         "error": _summarise(error),
     }
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "UPDATE job_run SET status = :status, finished_at = :finished_at, error = :error, "
-            "rows_written = :rows_written, rows_by_table = :rows_by_table WHERE id = :id"), values)
+        conn.execute(
+            sa.text(
+                "UPDATE job_run SET status = :status, finished_at = :finished_at, error = :error, "
+                "rows_written = :rows_written, rows_by_table = :rows_by_table WHERE id = :id"
+            ),
+            values,
+        )
         if status == "succeeded" and statuses:
-            conn.execute(sa.text(
-                "INSERT INTO data_source_status (data_source_name, data_updated_at, job_run_id) "
-                "VALUES (:name, :updated_at, :run_id)"),
-                [{"name": s.name.name, "updated_at": sql_datetime(naive_utc(s.data_updated_at)),
-                  "run_id": run_id} for s in statuses])
+            conn.execute(
+                sa.text(
+                    "INSERT INTO data_source_status"
+                    " (data_source_name, data_updated_at, job_run_id)"
+                    " VALUES (:name, :updated_at, :run_id)"
+                ),
+                [
+                    {
+                        "name": s.name.name,
+                        "updated_at": sql_datetime(naive_utc(s.data_updated_at)),
+                        "run_id": run_id,
+                    }
+                    for s in statuses
+                ],
+            )
 
 
 def _summarise(error: str | None) -> str | None:
@@ -73,7 +97,7 @@ def _summarise(error: str | None) -> str | None:
     error = redact(error)
     if len(error) <= ERROR_MAX_CHARS:
         return error
-    return error[:ERROR_MAX_CHARS - 15] + " ...[truncated]"
+    return error[: ERROR_MAX_CHARS - 15] + " ...[truncated]"
 
 
 ABANDONED = "abandoned: the run ended (killed or lost its database) before recording a result"
@@ -85,10 +109,15 @@ def close_abandoned_runs(engine: sa.Engine) -> int:
     Call it only while holding the run lock: then no other run can still be writing them.
     """
     with engine.begin() as conn:
-        result = conn.execute(sa.text(
-            "UPDATE job_run SET status = 'failed', finished_at = :now, error = :error "
-            "WHERE status = 'running'"), {"now": sql_datetime(utc_now()), "error": ABANDONED})
+        result = conn.execute(
+            sa.text(
+                "UPDATE job_run SET status = 'failed', finished_at = :now, error = :error "
+                "WHERE status = 'running'"
+            ),
+            {"now": sql_datetime(utc_now()), "error": ABANDONED},
+        )
     if result.rowcount:
-        logger.warning("marked %d job_run row(s) left running by an earlier run as failed",
-                       result.rowcount)
+        logger.warning(
+            "marked %d job_run row(s) left running by an earlier run as failed", result.rowcount
+        )
     return int(result.rowcount or 0)

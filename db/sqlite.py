@@ -15,38 +15,58 @@ logger = logging.getLogger(__name__)
 BATCH_ROWS = 50_000
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """Quote a SQLite identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
 class SqliteWriter:
-    """The SQLite counterpart of db.bulk.MySqlWriter."""
+    """The SQLite writer: executemany batches, delete and refill in one transaction to replace."""
 
-    def insert(self, conn: sa.Connection, df: pd.DataFrame, info: TableInfo,
-               table: str | None = None) -> int:
+    dialect = "sqlite"
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return quote(name)
+
+    def insert(
+        self,
+        conn: sa.Connection,
+        df: pd.DataFrame,
+        info: TableInfo,
+        table: str | None = None,
+        *,
+        order_by: Sequence[str] = (),
+    ) -> int:
+        """Insert every row (``order_by`` is for the MySQL bulk path; SQLite ignores it)."""
         return _execute_rows(conn, df, info, _insert_sql(table or info.name, df.columns))
 
-    def upsert(self, conn: sa.Connection, df: pd.DataFrame, info: TableInfo,
-               key: Sequence[str]) -> int:
+    def upsert(
+        self, conn: sa.Connection, df: pd.DataFrame, info: TableInfo, key: Sequence[str]
+    ) -> int:
         update = [c for c in df.columns if c not in key]
-        action = ("DO UPDATE SET " + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in update)
-                  if update else "DO NOTHING")
-        conflict = ", ".join(_q(c) for c in key)
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update)
+            if update
+            else "DO NOTHING"
+        )
+        conflict = ", ".join(quote(c) for c in key)
         sql = f"{_insert_sql(info.name, df.columns)} ON CONFLICT ({conflict}) {action}"
         return _execute_rows(conn, df, info, sql)
 
-    def replace_tables(self, engine: sa.Engine,
-                       frames: Mapping[str, tuple[pd.DataFrame, TableInfo]]) -> None:
+    def replace_tables(
+        self, engine: sa.Engine, frames: Mapping[str, tuple[pd.DataFrame, TableInfo]]
+    ) -> None:
         """Delete and refill every table in one transaction: readers see old or new, all of it."""
         with engine.begin() as conn:
             for table, (df, info) in frames.items():
-                conn.exec_driver_sql(f"DELETE FROM {_q(table)}")
+                conn.exec_driver_sql(f"DELETE FROM {quote(table)}")
                 self.insert(conn, df, info)
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
-    names = ", ".join(_q(c) for c in columns)
-    return f"INSERT INTO {_q(table)} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
+    names = ", ".join(quote(c) for c in columns)
+    return f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
 
 
 def _execute_rows(conn: sa.Connection, df: pd.DataFrame, info: TableInfo, sql: str) -> int:

@@ -7,11 +7,11 @@ import posixpath
 from pathlib import Path
 
 from edx_reports import queries
-from edx_reports.config import EdxReportsSettings
 from edx_reports.filenames import ERROR_REPORTS, parse_report_filename
 from edx_reports.filing import Filing
 from edx_reports.layouts import course_hash
 from edx_reports.storage import Store
+from settings import EdxReportsSettings
 from vocab import SourceError
 
 logger = logging.getLogger(__name__)

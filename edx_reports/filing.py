@@ -12,13 +12,19 @@ import duckdb
 
 from db import Database
 from edx_reports import queries
-from edx_reports.config import EdxReportsSettings
-from edx_reports.filenames import ERROR_REPORTS, PROBLEM_GRADE_REPORT, ReportName
+from edx_reports.filenames import (
+    ERROR_REPORTS,
+    PROBLEM_GRADE_REPORT,
+    ReportName,
+    course_prefix,
+    parse_course_key,
+)
 from edx_reports.headers import HeaderError
 from edx_reports.layouts import object_key
 from edx_reports.load import FileRecord, load_report, record
 from edx_reports.parse import parse_report, sha256_of
 from edx_reports.storage import Store
+from settings import EdxReportsSettings
 from vocab import LoadError
 
 logger = logging.getLogger(__name__)
@@ -80,7 +86,7 @@ class Filing:
             dest.prefix,
             course_id,
             day,
-            name.name,
+            stored_name(course_id, name, self.settings.layout),
             self.settings.by_date_format,
         )
         entry = FileRecord(
@@ -124,6 +130,22 @@ class Filing:
             (r.assignment_type, int(r.subsection_index)): r.subsection_name
             for r in rows.itertuples()
         }
+
+
+def stored_name(course_id: str, name: ReportName, layout: str) -> str:
+    """The LMS's file name, with the CCX suffix added where a shared folder needs it.
+
+    Without ENABLE_COURSE_FILENAME_CCX_SUFFIX a CCX course's reports carry its master course's
+    name; in the hashed folders of ``regular`` that is harmless, but ``by_date`` and ``flat``
+    put every course in one folder, where the CCX's file would overwrite the master's.
+    """
+    key = parse_course_key(course_id)
+    if layout == "regular" or key.ccx is None:
+        return name.name
+    plain, suffixed = course_prefix(course_id), course_prefix(course_id, ccx_suffix=True)
+    if name.name.startswith(suffixed + "_"):
+        return name.name
+    return suffixed + name.name.removeprefix(plain)
 
 
 def _report_of(name: str) -> str:

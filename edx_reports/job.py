@@ -13,30 +13,31 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from db import Database
 from edx_reports import queries
 from edx_reports.collect import run_collect
-from edx_reports.config import EdxReportsSettings
 from edx_reports.filing import Filing
 from edx_reports.storage import open_store
 from edx_reports.trigger import run_trigger
+from settings import require
 from sources.edx_lms import LmsClient
-from vocab import DataSourceName, DataSourceStatus, FatalSourceError, SourceError
+from sources.retry import RetryPolicy
+from vocab import DataSourceName, DataSourceStatus, FatalSourceError, JobName, SourceError
+
+if TYPE_CHECKING:
+    from db import Database
+    from settings import EdxReportsSettings, Settings
 
 logger = logging.getLogger(__name__)
+JOB = JobName.EDX_REPORTS
 SOURCE = DataSourceName.OPENEDX_LMS_REPORTS
 
 
-def _settings(settings: Any) -> EdxReportsSettings:
-    # The runner passes Settings (with .edx_reports); tests may pass the section itself.
-    return settings if isinstance(settings, EdxReportsSettings) else settings.edx_reports
-
-
-def run(settings: Any, db: Database) -> list[DataSourceStatus]:
+def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
     """Trigger or collect every configured course's reports; fail at the end if any failed."""
-    cfg = _settings(settings)
+    cfg = require(settings.edx_reports, "EDX_REPORTS", JOB.name)
+    retry = RetryPolicy.from_attempts(settings.max_req_attempts)
     started = time.monotonic()
     run_id = uuid.uuid4().hex[:16]
     logger.info(
@@ -47,18 +48,19 @@ def run(settings: Any, db: Database) -> list[DataSourceStatus]:
         run_id,
     )
     filing = Filing(
-        cfg, db, open_store(cfg.destination), run_id, datetime.now(cfg.time_zone).date()
+        cfg, db, open_store(cfg.destination, retry), run_id, datetime.now(cfg.time_zone).date()
     )
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="edx-reports-") as tmp:
         if cfg.mode in ("trigger", "both"):
             assert cfg.lms is not None
-            client = LmsClient(cfg.lms)
+            client = LmsClient(cfg.lms, retry=retry)
             courses = _courses(cfg, client, filing)
             counts = run_trigger(cfg, client, filing, courses, Path(tmp))
         if cfg.mode in ("collect", "both"):
             assert cfg.collect_from is not None
-            collected = run_collect(cfg, open_store(cfg.collect_from), filing, Path(tmp))
+            source = open_store(cfg.collect_from, retry)
+            collected = run_collect(cfg, source, filing, Path(tmp))
             counts = {k: counts.get(k, 0) + collected.get(k, 0) for k in {*counts, *collected}}
     logger.info(
         "EDX_REPORTS finished in %.1f s: %s; rows %s",
@@ -89,15 +91,16 @@ def _courses(cfg: EdxReportsSettings, client: LmsClient, filing: Filing) -> list
     return courses
 
 
-def check(settings: Any) -> str:
+def check(settings: Settings) -> str:
     """Reach the LMS (token and one listing) or the report store, writing nothing."""
-    cfg = _settings(settings)
+    cfg = require(settings.edx_reports, "EDX_REPORTS", JOB.name)
+    retry = RetryPolicy.from_attempts(settings.max_req_attempts)
     if cfg.mode == "collect":
         assert cfg.collect_from is not None
-        store = open_store(cfg.collect_from)
+        store = open_store(cfg.collect_from, retry)
         found = sum(1 for _ in store.files(cfg.collect_from.prefix))
         return f"report store {cfg.collect_from.describe} reachable ({found} files at its root)"
     assert cfg.lms is not None
-    client = LmsClient(cfg.lms)
+    client = LmsClient(cfg.lms, retry=retry)
     listed = client.downloads(cfg.course_ids[0])
     return f"LMS {cfg.lms.url} reachable: {len(listed)} report(s) listed for {cfg.course_ids[0]}"

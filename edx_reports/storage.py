@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from edx_reports.config import StoreSettings
-from environ import Secret
+from settings import ObjectStoreSettings, ReportStoreSettings
+from sources.retry import RetryPolicy
 from vocab import DataSourceName
 
 
@@ -57,20 +57,11 @@ class LocalStore:
 class S3Store:
     """Objects in an S3-compatible bucket, through sources.objectstore (boto3)."""
 
-    def __init__(self, settings: StoreSettings) -> None:
-        from sources.objectstore import ObjectStore, ObjectStoreSettings
+    def __init__(self, bucket: ObjectStoreSettings, retry: RetryPolicy | None = None) -> None:
+        from sources.objectstore import ObjectStore
 
-        self.bucket = str(settings.bucket)
-        self.store = ObjectStore(
-            ObjectStoreSettings(
-                bucket=self.bucket,
-                access_key_id=settings.access_key_id or "",
-                secret_access_key=settings.secret_access_key or Secret(""),
-                region=settings.region or "us-east-1",
-                endpoint_url=settings.endpoint_url,
-            ),
-            DataSourceName.OPENEDX_LMS_REPORTS,
-        )
+        self.bucket = bucket.bucket
+        self.store = ObjectStore(bucket, DataSourceName.OPENEDX_LMS_REPORTS, retry=retry)
 
     def put(self, key: str, source: Path) -> str:
         # One PUT of the whole file: reports are tens of MiB, well under S3's 5 GiB limit.
@@ -88,8 +79,9 @@ class S3Store:
             shutil.copyfileobj(stream, handle, 1 << 20)
 
 
-def open_store(settings: StoreSettings) -> Store:
-    if settings.bucket:
-        return S3Store(settings)
+def open_store(settings: ReportStoreSettings, retry: RetryPolicy | None = None) -> Store:
+    """The store a ReportStoreSettings names (its prefix is applied by the caller)."""
+    if settings.bucket is not None:
+        return S3Store(settings.bucket, retry)
     assert settings.local_dir is not None
     return LocalStore(settings.local_dir)

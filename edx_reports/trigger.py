@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edx_reports.config import EdxReportsSettings
 from edx_reports.filenames import ReportName, parse_report_filename
 from edx_reports.filing import Filing
+from settings import EdxReportsSettings
 from sources.edx_lms import LmsClient
 from vocab import SourceError
 

@@ -1,21 +1,42 @@
-"""MIVIDEO job entry points: ``run`` loads both MiVideo sources, ``check`` only reaches them."""
+"""MIVIDEO job: media starts per course and hour (UDP events) and media created (Kaltura)."""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from mivideo import events, media
-from vocab import ConfigError
+from mivideo import fetch, queries, transform
+from settings import require
+from vocab import DataSourceName, DataSourceStatus, JobName
 
 if TYPE_CHECKING:
-    from db import Database
-    from environ import MiVideoSettings, Settings
-    from vocab import DataSourceStatus
+    import pandas as pd
+
+    from db import Database, Tx
+    from settings import MiVideoSettings, Settings
 
 logger = logging.getLogger(__name__)
+
+JOB = JobName.MIVIDEO
+CURSOR = "mivideo.kaltura.created_at"
+STARTED_TABLE, STARTED_KEY = "mivideo_media_started_hourly", ("event_hour_utc", "course_id")
+CREATED_TABLE, CREATED_KEY = "mivideo_media_created", ("id",)
+COURSES_TABLE, COURSES_KEY = "mivideo_media_courses", ("media_id", "course_id", "in_context")
+# A first load from default_last_timestamp may span years: BigQuery is asked a month at a time
+# so that each answer stays small. The rows are only written once every chunk has arrived.
+CHUNK_DAYS = 31
+
+
+@dataclass(frozen=True)
+class MediaRows:
+    """Everything one Kaltura walk found: rows for both tables, not yet written."""
+
+    since: datetime
+    created: pd.DataFrame
+    links: pd.DataFrame
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
@@ -27,27 +48,101 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
     """
     cfg = _config(settings)
     started = time.monotonic()
-    logger.info("MIVIDEO: starting (events table %s, Kaltura %s)", cfg.events_table,
-                cfg.kaltura_service_url)
-    hourly = events.fetch_media_started(cfg, db, datetime.now(UTC))
+    logger.info(
+        "MIVIDEO: starting (events table %s, Kaltura %s)",
+        cfg.events_table,
+        cfg.kaltura.service_url,
+    )
+    hourly = media_started(cfg, db, datetime.now(UTC))
     extracted_at = datetime.now(UTC)
-    created = media.fetch_media_created(cfg, db, max_attempts=settings.max_req_attempts)
+    created = media_created(cfg, db, settings.max_req_attempts)
     with db.transaction() as tx:
-        events.write_media_started(tx, hourly)
-        media.write_media_created(tx, created)
-    logger.info("MIVIDEO: finished in %.1f s, rows written %s", time.monotonic() - started,
-                db.rows_written)
-    statuses = (events.freshness(db), media.freshness(extracted_at))
+        _write(tx, hourly, created)
+    logger.info(
+        "MIVIDEO: finished in %.1f s, rows written %s", time.monotonic() - started, db.rows_written
+    )
+    statuses = (events_freshness(db), DataSourceStatus(DataSourceName.KALTURA_API, extracted_at))
     return [status for status in statuses if status is not None]
 
 
 def check(settings: Settings) -> str:
     """Reach BigQuery and Kaltura with the configured credentials; write nothing."""
     cfg = _config(settings)
-    return f"{events.probe(cfg)}; {media.probe(cfg)}"
+    return f"{fetch.probe_bigquery(cfg)}; {fetch.probe_kaltura(cfg)}"
+
+
+def media_started(cfg: MiVideoSettings, db: Database, now: datetime) -> pd.DataFrame:
+    """Hourly rows for every whole hour of the look-back window, from all of its chunks."""
+    watermark = transform.as_utc(db.scalar(queries.LATEST_EVENT_LOADED))
+    since, until = transform.events_window(
+        watermark, cfg.default_last_timestamp, cfg.events_lookback_hours, now
+    )
+    chunks = transform.window_chunks(since, until, CHUNK_DAYS)
+    frames = []
+    for number, (start, end) in enumerate(chunks, start=1):
+        frames.append(transform.hourly_counts(fetch.media_started(cfg, start, end)))
+        logger.info(
+            "media started %d/%d: %d (hour, course) rows for [%s, %s)",
+            number,
+            len(chunks),
+            len(frames[-1]),
+            start.isoformat(),
+            end.isoformat(),
+        )
+    return transform.concat_hourly(frames)
+
+
+def resume_time(cfg: MiVideoSettings, db: Database) -> datetime:
+    """Where the Kaltura walk starts: the stored cursor, else the newest media, else the default.
+
+    The walk includes that second again: merging by id makes the overlap harmless, and media
+    created later within the same second are not skipped.
+    """
+    for value in (db.get_cursor(CURSOR), db.scalar(queries.LATEST_MEDIA_CREATED)):
+        moment = transform.as_utc(value)
+        if moment is not None:
+            return moment
+    return cfg.default_last_timestamp
+
+
+def media_created(cfg: MiVideoSettings, db: Database, attempts: int) -> MediaRows:
+    """Walk Kaltura from the resume time to the end; writes nothing."""
+    since = resume_time(cfg, db)
+    raw = fetch.media_created(cfg, transform.epoch_seconds(since), attempts)
+    entries = transform.media_entries(raw)
+    rows = MediaRows(
+        since,
+        transform.media_created(entries),
+        transform.media_courses(entries, cfg.categories_full_name_in),
+    )
+    logger.info(
+        "media created: %d entries since %s, %d course links",
+        len(rows.created),
+        since.isoformat(),
+        len(rows.links),
+    )
+    return rows
+
+
+def _write(tx: Tx, hourly: pd.DataFrame, rows: MediaRows) -> None:
+    """Upsert all three tables and move the Kaltura cursor, in the job's one transaction."""
+    if len(hourly):
+        tx.merge(STARTED_TABLE, hourly, STARTED_KEY)
+    if len(rows.created):
+        tx.merge(CREATED_TABLE, rows.created, CREATED_KEY)
+        tx.set_cursor(CURSOR, transform.cursor_value(rows.created["created_at"].max()))
+    if len(rows.links):
+        tx.merge(COURSES_TABLE, rows.links, COURSES_KEY)
+
+
+def events_freshness(db: Database) -> DataSourceStatus | None:
+    """UNIZIN_DATA_PLATFORM_EVENTS dated with the latest event loaded; None before any event."""
+    latest = transform.as_utc(db.scalar(queries.LATEST_EVENT_LOADED))
+    if latest is None:
+        logger.warning("media started: no UDP event loaded yet, so no freshness to report")
+        return None
+    return DataSourceStatus(DataSourceName.UNIZIN_DATA_PLATFORM_EVENTS, latest)
 
 
 def _config(settings: Settings) -> MiVideoSettings:
-    if settings.mivideo is None:
-        raise ConfigError(["MIVIDEO: the section is required by the MIVIDEO job"])
-    return settings.mivideo
+    return require(settings.mivideo, "MIVIDEO", JOB.name)

@@ -44,8 +44,12 @@ LATEST_MEDIA_CREATED = "SELECT MAX(created_at) FROM mivideo_media_created"
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$")
 
 
-def media_started_hourly(table: str, apps: Sequence[str], since: datetime, until: datetime,
-                         ) -> tuple[str, dict[str, Any]]:
+def media_started_hourly(
+    table: str,
+    apps: Sequence[str],
+    since: datetime,
+    until: datetime,
+) -> tuple[str, dict[str, Any]]:
     """The hourly-count query for ``table`` and its parameters (one per Kaltura app id)."""
     if not _TABLE_NAME.match(table):
         raise ConfigError([f"MIVIDEO.events_table: not a BigQuery table name: {table!r}"])
@@ -53,5 +57,6 @@ def media_started_hourly(table: str, apps: Sequence[str], since: datetime, until
         raise ConfigError(["MIVIDEO.kaf_app_urls: no Kaltura app ids to count events for"])
     app_params = {f"kaf_app_{index}": app for index, app in enumerate(apps)}
     sql = MEDIA_STARTED_HOURLY.format(
-        table=table, app_params=", ".join(f"@{name}" for name in app_params))
+        table=table, app_params=", ".join(f"@{name}" for name in app_params)
+    )
     return sql, {**app_params, "since": since, "until": until}

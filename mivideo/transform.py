@@ -35,8 +35,9 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def events_window(watermark: datetime | None, default_start: datetime, lookback_hours: int,
-                  now: datetime) -> tuple[datetime, datetime]:
+def events_window(
+    watermark: datetime | None, default_start: datetime, lookback_hours: int, now: datetime
+) -> tuple[datetime, datetime]:
     """Whole UTC hours to recompute: [last loaded - look-back, start of the current hour).
 
     Every hour in the window is counted again in full, so events that arrived late (inside the
@@ -47,8 +48,11 @@ def events_window(watermark: datetime | None, default_start: datetime, lookback_
     return since, floor_hour(now)
 
 
-def window_chunks(since: datetime, until: datetime, days: int,
-                  ) -> list[tuple[datetime, datetime]]:
+def window_chunks(
+    since: datetime,
+    until: datetime,
+    days: int,
+) -> list[tuple[datetime, datetime]]:
     """[since, until) cut into consecutive pieces of at most ``days``, oldest first."""
     step = timedelta(days=days)
     starts = pd.date_range(since, until, freq=step, inclusive="left").to_pydatetime()
@@ -67,12 +71,15 @@ def hourly_counts(frame: pd.DataFrame) -> pd.DataFrame:
         event_time_utc_latest=("event_time_utc_latest", "max"),
         event_count=("event_count", "sum"),
     )
-    return pd.DataFrame({
-        "event_hour_utc": grouped["event_hour_utc"].astype("str"),
-        "course_id": grouped["course_id"].astype("int64"),
-        "event_time_utc_latest": _utc_column(grouped["event_time_utc_latest"]),
-        "event_count": grouped["event_count"].astype("int64"),
-    }, columns=HOURLY_COLUMNS)
+    return pd.DataFrame(
+        {
+            "event_hour_utc": grouped["event_hour_utc"].astype("str"),
+            "course_id": grouped["course_id"].astype("int64"),
+            "event_time_utc_latest": _utc_column(grouped["event_time_utc_latest"]),
+            "event_count": grouped["event_count"].astype("int64"),
+        },
+        columns=HOURLY_COLUMNS,
+    )
 
 
 def concat_hourly(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -85,21 +92,27 @@ def concat_hourly(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def media_entries(entries: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Raw Kaltura entries (id, name, created_at epoch s, duration, categories) as a frame."""
-    frame = pd.DataFrame(list(entries),
-                         columns=["id", "name", "created_at", "duration", "categories"])
+    frame = pd.DataFrame(
+        list(entries), columns=["id", "name", "created_at", "duration", "categories"]
+    )
     return frame.drop_duplicates("id", keep="last").reset_index(drop=True)
 
 
 def media_created(entries: pd.DataFrame) -> pd.DataFrame:
     """Rows for mivideo_media_created: creation time in UTC, name cut to the column size."""
     created = pd.to_datetime(entries["created_at"].astype("int64"), unit="s", utc=True)
-    return pd.DataFrame({
-        "id": entries["id"].astype("str"),
-        "created_at": _utc_column(created),
-        "name": entries["name"].astype("str").str.slice(0, NAME_LENGTH).where(
-            entries["name"].notna(), None),
-        "duration": entries["duration"].astype("Int64"),
-    }, columns=CREATED_COLUMNS)
+    return pd.DataFrame(
+        {
+            "id": entries["id"].astype("str"),
+            "created_at": _utc_column(created),
+            "name": entries["name"]
+            .astype("str")
+            .str.slice(0, NAME_LENGTH)
+            .where(entries["name"].notna(), None),
+            "duration": entries["duration"].astype("Int64"),
+        },
+        columns=CREATED_COLUMNS,
+    )
 
 
 def course_category_pattern(full_names: str) -> re.Pattern[str]:
@@ -115,16 +128,23 @@ def media_courses(entries: pd.DataFrame, full_names: str) -> pd.DataFrame:
     Only KAF course channels under the configured category names count; hex 'Shared
     Repository' channels, galleries, other roots and deeper sub-categories are ignored.
     """
-    categories = entries[["id", "categories"]].assign(
-        category=entries["categories"].fillna("").astype("str").str.split(","),
-    ).explode("category")
+    categories = (
+        entries[["id", "categories"]]
+        .assign(
+            category=entries["categories"].fillna("").astype("str").str.split(","),
+        )
+        .explode("category")
+    )
     parts = categories["category"].str.strip().str.extract(course_category_pattern(full_names))
     matched = parts[0].notna()
-    links = pd.DataFrame({
-        "media_id": categories.loc[matched, "id"].astype("str"),
-        "course_id": parts.loc[matched, 0].astype("int64"),
-        "in_context": parts.loc[matched, 1].notna().astype(bool),
-    }, columns=COURSES_COLUMNS)
+    links = pd.DataFrame(
+        {
+            "media_id": categories.loc[matched, "id"].astype("str"),
+            "course_id": parts.loc[matched, 0].astype("int64"),
+            "in_context": parts.loc[matched, 1].notna().astype(bool),
+        },
+        columns=COURSES_COLUMNS,
+    )
     links = links.drop_duplicates().sort_values(COURSES_COLUMNS)
     return links.reset_index(drop=True)
 

@@ -1,1 +1,1 @@
-"""CANVAS_LTI (LTI tool placements in Canvas courses) and ONLINE_MEETINGS (Zoom usage) jobs."""
+"""ONLINE_MEETINGS: Zoom meeting usage per UTC day."""

@@ -1,18 +1,20 @@
-"""Local emulators of Canvas, BigQuery, Kaltura and Zoom, started together for sandbox runs."""
+"""Local emulators of Canvas, BigQuery, Kaltura, Zoom and the Open edX LMS, started together."""
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sandbox.university import University
-    from sandbox.zoom_data import ZoomAccount
+    from sandbox.zoom.meetings import ZoomAccount
 
 logger = logging.getLogger(__name__)
 
@@ -57,28 +59,45 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     The emulators stop when the block ends. A reachable PostgreSQL (``SANDBOX_PG_URL``,
     default the local server) is filled with the UDW tables, so the UDW enrichment runs too.
     """
-    from sandbox import bigquery_api, canvas_api, kaltura_api, zoom_api
+    from sandbox import bigquery, canvas, kaltura, zoom
+    from sandbox.lms import server as lms
 
     data = _generate(size, seed)
     with ExitStack() as stack:
+        lms_store = stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-lms-"))
+        lms_server = stack.enter_context(lms.start_sandbox(Path(lms_store)))
         servers = {
-            "canvas": canvas_api.start(data.university, token=CANVAS_TOKEN),
-            "bigquery": bigquery_api.start(data.events, table=EVENTS_TABLE),
-            "kaltura": kaltura_api.start(data.media, partner_id=KALTURA_PARTNER_ID,
-                                         admin_secret=KALTURA_SECRET),
-            "zoom": zoom_api.start(data.account),
+            "canvas": canvas.start(data.university, token=CANVAS_TOKEN),
+            "bigquery": bigquery.start(data.events, table=EVENTS_TABLE),
+            "kaltura": kaltura.start(
+                data.media, partner_id=KALTURA_PARTNER_ID, admin_secret=KALTURA_SECRET
+            ),
+            "zoom": zoom.start(data.account),
         }
         urls = {name: stack.enter_context(server).url for name, server in servers.items()}
-        logger.info("sandbox %s: %d courses; emulators at %s", size,
-                    len(data.university.course_ids), ", ".join(urls.values()))
-        yield _sandbox(urls, data)
+        urls["lms"] = lms_server.url
+        logger.info(
+            "sandbox %s: %d courses; emulators at %s",
+            size,
+            len(data.university.course_ids),
+            ", ".join(urls.values()),
+        )
+        sandbox = _sandbox(urls, data)
+        sandbox.placeholders.update(
+            {
+                "<sandbox:lms>": urls["lms"],
+                "<sandbox:lms_secret>": lms.CLIENT_SECRET,
+                "<sandbox:lms_store>": lms_store,
+            }
+        )
+        yield sandbox
 
 
 def _generate(size: str, seed: int) -> _Data:
-    from sandbox.generator import build_university
-    from sandbox.kaltura_media import generate_media
-    from sandbox.udp_events import generate_events
-    from sandbox.zoom_data import build_account
+    from sandbox.bigquery.events import generate_events
+    from sandbox.kaltura.media import generate_media
+    from sandbox.university import build_university
+    from sandbox.zoom.meetings import build_account
 
     volume = VOLUMES[size]
     # Anchored to the start of the UTC day, so every run on one day serves the same data.
@@ -88,12 +107,16 @@ def _generate(size: str, seed: int) -> _Data:
     first_day = (now - timedelta(days=30)).date()
     return _Data(
         university=university,
-        events=generate_events(course_ids, end=now, days=14, count=volume["events"],
-                               seed=seed),
-        media=generate_media(course_ids, start=now - timedelta(days=60), end=now,
-                             count=volume["media"], seed=seed),
-        account=build_account(first_day, now.date() - timedelta(days=1), seed=seed,
-                              per_day=volume["meetings_per_day"]),
+        events=generate_events(course_ids, end=now, days=14, count=volume["events"], seed=seed),
+        media=generate_media(
+            course_ids, start=now - timedelta(days=60), end=now, count=volume["media"], seed=seed
+        ),
+        account=build_account(
+            first_day,
+            now.date() - timedelta(days=1),
+            seed=seed,
+            per_day=volume["meetings_per_day"],
+        ),
         first_day=first_day,
         now=now,
     )
@@ -127,7 +150,7 @@ def _udw_env(university: University) -> dict[str, str]:
 
     import sqlalchemy as sa
 
-    from sandbox.udw import fill_udw, udw_reachable
+    from sandbox.warehouse import fill_udw, udw_reachable
 
     admin_url = os.environ.get("SANDBOX_PG_URL", DEFAULT_PG_URL)
     if not udw_reachable(admin_url):
@@ -137,8 +160,9 @@ def _udw_env(university: University) -> dict[str, str]:
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"),
-                                  {"d": UDW_DATABASE}).scalar()
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": UDW_DATABASE}
+            ).scalar()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{UDW_DATABASE}"'))
     finally:

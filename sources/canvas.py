@@ -6,16 +6,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from sources.concurrency import map_concurrently
 from sources.http import (
-    RETRY_STATUSES,
     RequestStats,
-    backoff_delay,
     build_session,
     decode_json,
     is_rate_limited,
@@ -23,13 +21,14 @@ from sources.http import (
     redact_url,
     send,
 )
+from sources.retry import RetryPolicy
 from sources.throttle import ThrottleGovernor
 from vocab import DataSourceName, FatalSourceError
 
 if TYPE_CHECKING:
     import requests
 
-    from environ import CanvasSettings
+    from settings import CanvasSettings
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +50,9 @@ class GraphQLResult:
 
     def errors_at(self, alias: str) -> list[str]:
         """Messages of the errors whose path starts at the given top-level field or alias."""
-        return [str(e.get("message", e)) for e in self.errors
-                if (e.get("path") or [None])[0] == alias]
+        return [
+            str(e.get("message", e)) for e in self.errors if (e.get("path") or [None])[0] == alias
+        ]
 
 
 class CanvasClient:
@@ -65,29 +65,24 @@ class CanvasClient:
         self,
         settings: CanvasSettings,
         *,
-        max_attempts: int = 5,
+        retry: RetryPolicy | None = None,
         workers: int = 8,
-        backoff_factor: float = 0.5,
-        backoff_max: float = 30.0,
     ) -> None:
         self.base_url = settings.url.rstrip("/")
         self.api_url = f"{self.base_url}/api/v1/"
         self.workers = max(1, workers)
-        self.max_attempts = max(1, max_attempts)
-        self._backoff = {
-            "factor": backoff_factor, "maximum": backoff_max, "jitter": backoff_factor,
-        }
+        self.retry = retry or RetryPolicy()
+        self.max_attempts = self.retry.attempts
         self.governor = ThrottleGovernor(self.workers)
         self.session = build_session(
-            max_attempts=self.max_attempts,
+            # Throttling is retried in request(), where the governor hears of it.
+            policy=replace(self.retry, statuses=self.retry.statuses - {429}),
             pool_size=self.workers,
             timeout=settings.request_timeout,
-            backoff_factor=backoff_factor,
-            backoff_max=backoff_max,
-            backoff_jitter=backoff_factor,
-            retry_statuses=RETRY_STATUSES - {429},
-            headers={"Authorization": f"Bearer {settings.token.value}",
-                     "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {settings.token.value}",
+                "Accept": "application/json",
+            },
         )
         self._origin = urlsplit(self.base_url)[:2]
         self._stopped = threading.Event()
@@ -135,16 +130,18 @@ class CanvasClient:
         response = self.request("POST", f"{self.base_url}/api/graphql", json=body, priority=0)
         reply = decode_json(response, SOURCE)
         if not isinstance(reply, dict):
-            raise FatalSourceError(f"GraphQL: expected an object, got {type(reply).__name__}",
-                                   SOURCE)
+            raise FatalSourceError(
+                f"GraphQL: expected an object, got {type(reply).__name__}", SOURCE
+            )
         errors = reply.get("errors") or []
         if not isinstance(reply.get("data"), dict):
             messages = "; ".join(str(e.get("message", e)) for e in errors) or "no data"
             raise FatalSourceError(f"GraphQL query failed: {messages}", SOURCE)
         return GraphQLResult(reply["data"], errors)
 
-    def request(self, method: str, url: str, *, priority: int = 1,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, url: str, *, priority: int = 1, **kwargs: Any
+    ) -> requests.Response:
         """Send with the throttle governor, retrying Canvas's 403 throttling; map the status.
 
         Connection errors and 5xx are retried inside the session (urllib3). Throttling (429,
@@ -169,8 +166,9 @@ class CanvasClient:
         raise_for_status(response, SOURCE)
         return response
 
-    def map(self, func: Callable[[T], R], items: Iterable[T], *, desc: str,
-            unit: str = "course") -> Iterator[tuple[T, R]]:
+    def map(
+        self, func: Callable[[T], R], items: Iterable[T], *, desc: str, unit: str = "course"
+    ) -> Iterator[tuple[T, R]]:
         """Run ``func`` over items on this client's worker threads, with progress."""
         return map_concurrently(func, items, workers=self.workers, desc=desc, unit=unit)
 
@@ -185,17 +183,25 @@ class CanvasClient:
     def __enter__(self) -> CanvasClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def _back_off(self, response: requests.Response, attempt: int, url: str) -> None:
-        delay = backoff_delay(attempt, retry_after=response.headers.get("Retry-After"),
-                              **self._backoff)
+        delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
         self.stats.add(retries=1)
-        logger.info("Canvas throttled %s (HTTP %s, remaining %s); retry %d in %.1f s",
-                    redact_url(url, keep_host=False), response.status_code,
-                    response.headers.get("X-Rate-Limit-Remaining", "?"), attempt, delay)
+        logger.info(
+            "Canvas throttled %s (HTTP %s, remaining %s); retry %d in %.1f s",
+            redact_url(url, keep_host=False),
+            response.status_code,
+            response.headers.get("X-Rate-Limit-Remaining", "?"),
+            attempt,
+            delay,
+        )
         time.sleep(delay)
 
     def _url(self, path: str) -> str:
@@ -209,7 +215,9 @@ class CanvasClient:
         if urlsplit(link)[:2] != self._origin:
             raise FatalSourceError(
                 f"next page link points to another host ({redact_url(link)}); refusing to "
-                "send the token there", SOURCE)
+                "send the token there",
+                SOURCE,
+            )
         if link in seen:
             raise FatalSourceError(f"next page link repeats ({redact_url(link)})", SOURCE)
         seen.add(link)
@@ -222,21 +230,23 @@ def _page_items(body: Any, key: str | None, response: requests.Response) -> list
         expected = f"an object with a {key!r} list" if key else "a list"
         raise FatalSourceError(
             f"{redact_url(response.url, keep_host=False)}: expected {expected}, "
-            f"got {type(body).__name__}", SOURCE)
+            f"got {type(body).__name__}",
+            SOURCE,
+        )
     return items
 
 
-def check_canvas(settings: CanvasSettings, *, max_attempts: int = 2) -> str:
+def check_canvas(settings: CanvasSettings, *, retry: RetryPolicy | None = None) -> str:
     """Reach Canvas with the configured token: the account and each configured term.
 
     Terms are read from the root account, where Canvas keeps them.
     """
-    with CanvasClient(settings, max_attempts=max_attempts, workers=1) as client:
+    retry = retry or RetryPolicy(attempts=2)
+    with CanvasClient(settings, retry=retry, workers=1) as client:
         account = client.get(f"accounts/{settings.account_id}")
         if not isinstance(account, dict) or "id" not in account:
             raise FatalSourceError(f"account {settings.account_id}: unexpected answer", SOURCE)
         root = account.get("root_account_id") or account["id"]
         terms = [client.get(f"accounts/{root}/terms/{term_id}") for term_id in settings.term_ids]
     names = [term.get("name") if isinstance(term, dict) else None for term in terms]
-    return (f"Canvas {settings.url}: account {account['id']} ({account.get('name')}), "
-            f"terms {names}")
+    return f"Canvas {settings.url}: account {account['id']} ({account.get('name')}), terms {names}"

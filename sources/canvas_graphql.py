@@ -67,9 +67,14 @@ class CourseConnectionWalker:
     comes back null (deleted, no permission) is skipped with a warning.
     """
 
-    def __init__(self, client: CanvasClient, connections: Mapping[str, Connection], *,
-                 courses_per_request: int = COURSES_PER_REQUEST,
-                 concurrency: int | None = None) -> None:
+    def __init__(
+        self,
+        client: CanvasClient,
+        connections: Mapping[str, Connection],
+        *,
+        courses_per_request: int = COURSES_PER_REQUEST,
+        concurrency: int | None = None,
+    ) -> None:
         self.client = client
         self.connections = dict(connections)
         self.courses_per_request = max(1, courses_per_request)
@@ -99,8 +104,9 @@ class CourseConnectionWalker:
             pool.shutdown(wait=True, cancel_futures=True)
             progress.close()
 
-    def _submit(self, queue: deque[_Pending], running: set[Future[_BatchResult]],
-                pool: ThreadPoolExecutor) -> None:
+    def _submit(
+        self, queue: deque[_Pending], running: set[Future[_BatchResult]], pool: ThreadPoolExecutor
+    ) -> None:
         while queue and len(running) < self.concurrency:
             size = min(len(queue), self.courses_per_request)
             running.add(pool.submit(self._fetch, [queue.popleft() for _ in range(size)]))
@@ -113,8 +119,9 @@ class CourseConnectionWalker:
             self._read_course(f"c{index}", pending, reply, result)
         return result
 
-    def _read_course(self, alias: str, pending: _Pending, reply: GraphQLResult,
-                     result: _BatchResult) -> None:
+    def _read_course(
+        self, alias: str, pending: _Pending, reply: GraphQLResult, result: _BatchResult
+    ) -> None:
         course = reply.data.get(alias)
         if not isinstance(course, dict):
             reasons = "; ".join(reply.errors_at(alias)) or "course is null"
@@ -155,28 +162,36 @@ class CourseConnectionWalker:
         arguments = f"first: {spec.page_size}, after: {cursor_variable}"
         if spec.arguments:
             arguments = f"{arguments}, {spec.arguments}"
-        return (f"{name}: {spec.field}({arguments}) {{ nodes {{ {spec.selection} }} "
-                "pageInfo { endCursor hasNextPage } }")
+        return (
+            f"{name}: {spec.field}({arguments}) {{ nodes {{ {spec.selection} }} "
+            "pageInfo { endCursor hasNextPage } }"
+        )
 
 
-def _connection_page(course: dict[str, Any], name: str, pending: _Pending,
-                     reply: GraphQLResult, alias: str) -> tuple[list[dict[str, Any]], str | None]:
+def _connection_page(
+    course: dict[str, Any], name: str, pending: _Pending, reply: GraphQLResult, alias: str
+) -> tuple[list[dict[str, Any]], str | None]:
     """Nodes of one connection page and the cursor of the next page (None when done)."""
     connection = course.get(name)
     if not isinstance(connection, dict):
         reasons = "; ".join(reply.errors_at(alias)) or "connection is null"
-        raise FatalSourceError(
-            f"GraphQL: course {pending.course_id} {name}: {reasons}", SOURCE)
+        raise FatalSourceError(f"GraphQL: course {pending.course_id} {name}: {reasons}", SOURCE)
     raw_nodes = connection.get("nodes") or []
     nodes = [node for node in raw_nodes if isinstance(node, dict)]
     if len(nodes) < len(raw_nodes):
-        logger.warning("GraphQL: course %s %s: skipped %d null nodes (%s)", pending.course_id,
-                       name, len(raw_nodes) - len(nodes), "; ".join(reply.errors_at(alias)))
+        logger.warning(
+            "GraphQL: course %s %s: skipped %d null nodes (%s)",
+            pending.course_id,
+            name,
+            len(raw_nodes) - len(nodes),
+            "; ".join(reply.errors_at(alias)),
+        )
     info = connection.get("pageInfo") or {}
     cursor = info.get("endCursor")
     if not info.get("hasNextPage"):
         return nodes, None
     if not cursor or cursor == pending.cursors.get(name):
         raise FatalSourceError(
-            f"GraphQL: course {pending.course_id} {name}: next page has no new cursor", SOURCE)
+            f"GraphQL: course {pending.course_id} {name}: next page has no new cursor", SOURCE
+        )
     return nodes, cursor

@@ -56,8 +56,12 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -87,8 +91,9 @@ def map_concurrently(
         yield from _threaded(func, iter(items), workers, progress)
 
 
-def _threaded(func: Callable[[T], R], items: Iterator[T], workers: int,
-              progress: Progress) -> Iterator[tuple[T, R]]:
+def _threaded(
+    func: Callable[[T], R], items: Iterator[T], workers: int, progress: Progress
+) -> Iterator[tuple[T, R]]:
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
     running: dict[Future[R], T] = {}
     try:
@@ -108,8 +113,9 @@ def _threaded(func: Callable[[T], R], items: Iterator[T], workers: int,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_together(steps: Mapping[str, Callable[[], Any]], *,
-                 on_error: Callable[[], None] | None = None) -> dict[str, Any]:
+def run_together(
+    steps: Mapping[str, Callable[[], Any]], *, on_error: Callable[[], None] | None = None
+) -> dict[str, Any]:
     """Run a few independent steps at once and return their results by name.
 
     The first step to fail calls ``on_error`` (which should make the others stop early);

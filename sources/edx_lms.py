@@ -12,12 +12,13 @@ from urllib.parse import quote, urljoin
 
 import requests
 
-from environ import register_secret
-from sources.http import build_session, decode_json, raise_for_status, redact_url, send
+from redaction import redact_url, register_secret
+from sources.http import build_session, decode_json, raise_for_status, send
+from sources.retry import RetryPolicy
 from vocab import DataSourceName, FatalSourceError
 
 if TYPE_CHECKING:
-    from edx_reports.config import LmsSettings
+    from settings import OpenEdxLmsSettings
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,12 @@ _CHUNK = 1 << 20
 class LmsClient:
     """One session and one cached token; safe to share between threads."""
 
-    def __init__(self, settings: LmsSettings) -> None:
+    def __init__(self, settings: OpenEdxLmsSettings, *, retry: RetryPolicy | None = None) -> None:
         self.settings = settings
         self.session = build_session(
-            max_attempts=settings.max_attempts,
+            policy=retry or RetryPolicy(),
             pool_size=8,
-            timeout=settings.timeout_s,
+            timeout=settings.request_timeout,
             headers={"Accept": "application/json"},
         )
         self._token: str | None = None

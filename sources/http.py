@@ -1,24 +1,21 @@
-"""Shared HTTP plumbing for every API client: session, retry policy, error mapping, redaction."""
+"""Shared HTTP plumbing for every API client: pooled session, status mapping, error text."""
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import random
 import re
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from environ import redact as redact_secrets
+from redaction import redact, redact_url
+from sources.retry import RetryPolicy
 from vocab import (
     DataSourceName,
     FatalSourceError,
@@ -29,15 +26,8 @@ from vocab import (
 
 logger = logging.getLogger(__name__)
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # GraphQL reads are POSTs; they are as safe to repeat as a GET.
 RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST"})
-SECRET_PARAMS = frozenset(
-    {"access_token", "token", "api_key", "key", "secret", "client_secret", "password", "ks",
-     "signature", "code", "refresh_token"}
-)
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-MASK = "***"
 _BODY_EXCERPT = 200
 
 
@@ -70,15 +60,17 @@ class _CountingRetry(Retry):
         retry.stats = self.stats
         return retry
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any,
-                  **kwargs: Any) -> _CountingRetry:
+    def increment(
+        self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
+    ) -> _CountingRetry:
         retry = super().increment(method, url, *args, **kwargs)
         response = kwargs.get("response")
         status = getattr(response, "status", None)
         if self.stats is not None:
             self.stats.add(requests=1, retries=1, throttled=int(status == 429))
-        logger.info("retrying %s %s after %s", method, redact_url(url or ""),
-                    status or kwargs.get("error"))
+        logger.info(
+            "retrying %s %s after %s", method, redact_url(url or ""), status or kwargs.get("error")
+        )
         return retry
 
 
@@ -90,8 +82,13 @@ class TimeoutSession(requests.Session):
         self.timeout = timeout
         self.stats = stats or RequestStats()
 
-    def request(self, method: str, url: str, *args: Any,  # type: ignore[override]
-                **kwargs: Any) -> requests.Response:
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         self.stats.add(requests=1)
         if logger.isEnabledFor(logging.DEBUG):
@@ -101,41 +98,35 @@ class TimeoutSession(requests.Session):
 
 def build_session(
     *,
-    max_attempts: int,
+    policy: RetryPolicy,
     pool_size: int,
     timeout: float,
-    backoff_factor: float = 0.5,
-    backoff_max: float = 30.0,
-    backoff_jitter: float = 0.5,
     allowed_methods: Collection[str] = RETRY_METHODS,
-    retry_statuses: Collection[int] = RETRY_STATUSES,
     stats: RequestStats | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> TimeoutSession:
-    """Build a pooled session that retries connection errors, 429 and 5xx with backoff.
+    """Build a pooled session that retries connection errors and ``policy.statuses``.
 
     Args:
-        max_attempts: total tries per request, the first one included (MAX_REQ_ATTEMPTS).
+        policy: attempts, exponential waits and retried statuses; a client that handles
+            throttling itself leaves 429 out of ``policy.statuses``.
         pool_size: connections kept per host; match the number of worker threads.
         timeout: seconds for connect and for each read, applied to every request.
-        backoff_factor, backoff_max, backoff_jitter: exponential waits, capped, plus jitter;
-            a Retry-After header from the server takes precedence.
-        retry_statuses: statuses retried here; a client that handles throttling itself
-            can leave 429 out.
 
     Returns:
         A session whose final non-2xx response is returned (not raised); pass it to
         ``raise_for_status`` so status mapping stays in one place.
     """
     retry = _CountingRetry(
-        total=max(max_attempts - 1, 0),
-        status_forcelist=frozenset(retry_statuses),
+        total=policy.retries,
+        status_forcelist=policy.statuses,
         allowed_methods=frozenset(allowed_methods),
-        backoff_factor=backoff_factor,
-        backoff_max=backoff_max,
-        backoff_jitter=backoff_jitter,
+        backoff_factor=policy.factor,
+        backoff_max=policy.maximum,
+        backoff_jitter=policy.jitter,
         respect_retry_after_header=True,
-        retry_after_max=int(max(backoff_max * 4, 60)),
+        # urllib3 waits whole seconds; a short policy still honours a minute of Retry-After.
+        retry_after_max=int(max(policy.retry_after_max, 60)),
         raise_on_status=False,
         raise_on_redirect=False,
     )
@@ -148,8 +139,9 @@ def build_session(
     return session
 
 
-def send(session: requests.Session, method: str, url: str, source: DataSourceName,
-         **kwargs: Any) -> requests.Response:
+def send(
+    session: requests.Session, method: str, url: str, source: DataSourceName, **kwargs: Any
+) -> requests.Response:
     """Send one request, turning transport failures into RetriableSourceError."""
     try:
         return session.request(method, url, **kwargs)
@@ -168,33 +160,7 @@ _TRANSIENT = (
 
 
 def _transport_message(method: str, url: str, err: Exception) -> str:
-    return f"{method} {redact_url(url)}: {type(err).__name__}: {_redact(str(err))[:300]}"
-
-
-def backoff_delay(attempt: int, *, factor: float, maximum: float, jitter: float,
-                  retry_after: str | None = None) -> float:
-    """Seconds to wait before retry number ``attempt`` (1-based); Retry-After wins when given."""
-    hinted = parse_retry_after(retry_after)
-    if hinted is not None:
-        return min(hinted, maximum * 4)
-    return min(factor * (2 ** (attempt - 1)), maximum) + random.uniform(0, jitter)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    return f"{method} {redact_url(url)}: {type(err).__name__}: {redact(str(err))[:300]}"
 
 
 def is_rate_limited(response: requests.Response) -> bool:
@@ -242,8 +208,7 @@ def decode_json(response: requests.Response, source: DataSourceName) -> Any:
         return json.loads(response.content)
     except ValueError as err:
         raise FatalSourceError(
-            f"{describe(response)}: malformed JSON ({err}): "
-            f"{_excerpt(response.text)!r}",
+            f"{describe(response)}: malformed JSON ({err}): {_excerpt(response.text)!r}",
             source,
         ) from err
 
@@ -255,7 +220,7 @@ def error_message(response: requests.Response) -> str:
     except ValueError:
         return _excerpt(response.text)
     messages = _messages_in(body)
-    return _redact("; ".join(messages)[:_BODY_EXCERPT]) if messages else _excerpt(response.text)
+    return redact("; ".join(messages)[:_BODY_EXCERPT]) if messages else _excerpt(response.text)
 
 
 def _messages_in(body: Any) -> list[str]:
@@ -275,34 +240,5 @@ def describe(response: requests.Response) -> str:
     return f"{request.method} {redact_url(request.url or '', keep_host=False)}"
 
 
-def redact_url(url: str, *, keep_host: bool = True) -> str:
-    """The URL with secret query parameters and any user:password masked."""
-    parts = urlsplit(url)
-    query = urlencode(
-        [(k, MASK if k.lower().rstrip("[]") in SECRET_PARAMS else v)
-         for k, v in parse_qsl(parts.query, keep_blank_values=True)],
-        safe="[]*",
-    )
-    netloc = parts.netloc.rsplit("@", 1)[-1] if keep_host else ""
-    scheme = parts.scheme if keep_host else ""
-    return _redact(urlunsplit((scheme, netloc, parts.path, query, "")))
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to log: credentials replaced by a mask that keeps the scheme."""
-    return {k: (_mask_credential(v) if k.lower() in SECRET_HEADERS else v)
-            for k, v in headers.items()}
-
-
-def _mask_credential(value: str) -> str:
-    scheme, _, rest = value.partition(" ")
-    return f"{scheme} {MASK}" if rest else MASK
-
-
 def _excerpt(text: str) -> str:
-    return _redact(re.sub(r"\s+", " ", text).strip()[:_BODY_EXCERPT])
-
-
-def _redact(text: str) -> str:
-    """Mask every configured secret value (environ registers them) in text for logs or errors."""
-    return redact_secrets(text)
+    return redact(re.sub(r"\s+", " ", text).strip()[:_BODY_EXCERPT])

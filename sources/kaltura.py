@@ -18,12 +18,12 @@ from KalturaClient.Plugins.Core import (
     KalturaSessionType,
 )
 
-from environ import redact, register_secret
-from sources.http import backoff_delay
+from redaction import redact, register_secret
+from sources.retry import DEFAULT_ATTEMPTS, RetryPolicy
 from vocab import DataSourceName, FatalSourceError, RetriableSourceError
 
 if TYPE_CHECKING:
-    from environ import MiVideoSettings
+    from settings import KalturaSettings
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,11 @@ MAX_MATCHES = 10_000  # no page of one filter reaches beyond this many results
 CAP_ERROR = "QUERY_EXCEEDED_MAX_MATCHES_ALLOWED"
 MESSAGE_LIMIT = 300
 # The client's own failure codes (-4...) by name, so an error message says what went wrong.
-_CLIENT_ERRORS = {value: name for name, value in vars(KalturaClientException).items()
-                  if name.startswith("ERROR_")}
+_CLIENT_ERRORS = {
+    value: name
+    for name, value in vars(KalturaClientException).items()
+    if name.startswith("ERROR_")
+}
 RETRY_FACTOR_S = 1.0  # first back-off step; tests set it to 0
 T = TypeVar("T")
 
@@ -68,15 +71,25 @@ def next_window(entries: Iterable[dict[str, Any]], current: MediaWindow) -> Medi
     return MediaWindow(latest, frozenset(at_latest))
 
 
+def retry_policy(max_req_attempts: int) -> RetryPolicy:
+    """The product's retry policy with Kaltura's slower first step (read when a walk starts)."""
+    return RetryPolicy.from_attempts(
+        max_req_attempts, factor=RETRY_FACTOR_S, jitter=RETRY_FACTOR_S / 2
+    )
+
+
 class KalturaSource:
     """Reads media entries for category full names, with retries on transport failures."""
 
-    def __init__(self, cfg: MiVideoSettings, *, max_attempts: int = 5) -> None:
-        config = KalturaConfiguration(serviceUrl=cfg.kaltura_service_url)
-        config.requestTimeout = cfg.request_timeout
+    def __init__(
+        self, settings: KalturaSettings, categories: str, *, retry: RetryPolicy | None = None
+    ) -> None:
+        config = KalturaConfiguration(serviceUrl=settings.service_url)
+        config.requestTimeout = settings.request_timeout
         self._client = KalturaClient(config)
-        self._cfg = cfg
-        self._max_attempts = max(1, max_attempts)
+        self._cfg = settings
+        self._categories = categories
+        self._retry = retry or retry_policy(DEFAULT_ATTEMPTS)
         self._has_session = False
 
     def media_created_since(self, since: int) -> list[dict[str, Any]]:
@@ -97,11 +110,18 @@ class KalturaSource:
             except _CapReached as err:
                 resumed = next_window(seen.values(), window)
                 if resumed == window:
-                    message = (f"media.list hit the 10,000-result cap without any new entry "
-                               f"at createdAt {window.since}")
+                    message = (
+                        f"media.list hit the 10,000-result cap without any new entry "
+                        f"at createdAt {window.since}"
+                    )
                     raise FatalSourceError(message, SOURCE) from err
-                logger.info("Kaltura result cap reached after %d entries; resuming at createdAt "
-                            "%d excluding %d ids", len(seen), resumed.since, len(resumed.exclude))
+                logger.info(
+                    "Kaltura result cap reached after %d entries; resuming at createdAt "
+                    "%d excluding %d ids",
+                    len(seen),
+                    resumed.since,
+                    len(resumed.exclude),
+                )
                 window = resumed
 
     def count_media(self) -> int:
@@ -119,11 +139,17 @@ class KalturaSource:
                 return
             page_index += 1
 
-    def _list(self, window: MediaWindow, page_index: int, page_size: int, *, received: int = 0,
-              ) -> KalturaMediaListResponse:
+    def _list(
+        self,
+        window: MediaWindow,
+        page_index: int,
+        page_size: int,
+        *,
+        received: int = 0,
+    ) -> KalturaMediaListResponse:
         """One page; ``received`` entries of this window came on the pages before it."""
         media_filter = KalturaMediaEntryFilter()
-        media_filter.categoriesFullNameIn = self._cfg.kaltura_categories_full_name_in
+        media_filter.categoriesFullNameIn = self._categories
         media_filter.createdAtGreaterThanOrEqual = window.since
         media_filter.orderBy = KalturaMediaEntryOrderBy.CREATED_AT_ASC
         if window.exclude:
@@ -131,17 +157,20 @@ class KalturaSource:
         pager = KalturaFilterPager()
         pager.pageSize, pager.pageIndex = page_size, page_index
         self._ensure_session()
-        return self._call("media.list", lambda: _checked(
-            self._client.media.list(media_filter, pager), page_size, received))
+        return self._call(
+            "media.list",
+            lambda: _checked(self._client.media.list(media_filter, pager), page_size, received),
+        )
 
     def _ensure_session(self) -> None:
         if self._has_session:
             return
-        partner_id = self._cfg.kaltura_partner_id
+        partner_id = self._cfg.partner_id
 
         def start() -> str:
-            ks = self._client.session.start(self._cfg.kaltura_user_secret.value, None,
-                                            KalturaSessionType.ADMIN, partner_id)
+            ks = self._client.session.start(
+                self._cfg.user_secret.value, None, KalturaSessionType.ADMIN, partner_id
+            )
             if not ks:
                 raise _Malformed("answered without a session")
             # The KS is a bearer credential (Kaltura echoes it in INVALID_KS errors): hide it.
@@ -150,11 +179,12 @@ class KalturaSource:
 
         self._client.setKs(self._call("session.start", start))
         self._has_session = True
-        logger.info("Kaltura session started for partner %s at %s", partner_id,
-                    self._cfg.kaltura_service_url)
+        logger.info(
+            "Kaltura session started for partner %s at %s", partner_id, self._cfg.service_url
+        )
 
     def _call(self, action: str, request: Callable[[], T]) -> T:
-        for attempt in range(1, self._max_attempts + 1):
+        for attempt in range(1, self._retry.attempts + 1):
             try:
                 return _parsed(request)
             except KalturaException as err:
@@ -163,11 +193,11 @@ class KalturaSource:
                 raise FatalSourceError(_describe(action, err), SOURCE) from err
             except (KalturaClientException, _Malformed) as err:
                 problem = _describe(action, err)
-                if attempt == self._max_attempts:
-                    raise RetriableSourceError(f"{problem} (after {attempt} attempts)",
-                                               SOURCE) from err
-                delay = backoff_delay(attempt, factor=RETRY_FACTOR_S, maximum=30.0,
-                                      jitter=RETRY_FACTOR_S / 2)
+                if attempt == self._retry.attempts:
+                    raise RetriableSourceError(
+                        f"{problem} (after {attempt} attempts)", SOURCE
+                    ) from err
+                delay = self._retry.delay(attempt)
                 logger.warning("Kaltura %s; retrying in %.1f s", problem, delay)
                 time.sleep(delay)
         raise AssertionError("unreachable")
@@ -201,12 +231,15 @@ def _checked(response: Any, page_size: int, received: int) -> KalturaMediaListRe
         raise _Malformed("answered without totalCount (cut off?)")
     for item in objects:
         if not isinstance(getattr(item, "id", None), str) or not isinstance(
-                getattr(item, "createdAt", None), int):
+            getattr(item, "createdAt", None), int
+        ):
             raise _Malformed("answered an entry without id or createdAt")
     expected = min(total, MAX_MATCHES)
     if len(objects) < page_size and received + len(objects) < expected:
-        raise _Malformed(f"the page ended after {received + len(objects)} of {expected} entries "
-                         f"(totalCount {total})")
+        raise _Malformed(
+            f"the page ended after {received + len(objects)} of {expected} entries "
+            f"(totalCount {total})"
+        )
     return response
 
 
@@ -227,5 +260,10 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
         found = getattr(entry, name, None)
         return None if found is NotImplemented else found
 
-    return {"id": value("id"), "name": value("name"), "created_at": value("createdAt"),
-            "duration": value("duration"), "categories": value("categories")}
+    return {
+        "id": value("id"),
+        "name": value("name"),
+        "created_at": value("createdAt"),
+        "duration": value("duration"),
+        "categories": value("categories"),
+    }

@@ -7,13 +7,13 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from environ import Secret
+from sources.retry import RetryPolicy
 from vocab import (
     DataSourceName,
     FatalSourceError,
@@ -21,6 +21,9 @@ from vocab import (
     RetriableSourceError,
     SourceError,
 )
+
+if TYPE_CHECKING:
+    from settings import ObjectStoreSettings
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +39,6 @@ RETRIABLE = frozenset(
         "RequestTimeTooSkewed",
     }
 )
-
-
-@dataclass(frozen=True)
-class ObjectStoreSettings:
-    """An S3-compatible bucket (AWS S3, MinIO, Ceph) and the prefix to read under."""
-
-    bucket: str
-    access_key_id: str
-    secret_access_key: Secret
-    prefix: str = ""
-    region: str = "us-east-1"
-    endpoint_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,10 +71,18 @@ class _BodyReader(io.RawIOBase):
 
 
 class ObjectStore:
-    """One bucket of an S3-compatible service; errors become SourceError of `source`."""
+    """One bucket of an S3-compatible service; errors become SourceError of `source`.
+
+    boto3 retries throttling, 5xx and dropped connections itself (its "standard" mode, with
+    its own backoff), as many times as the product's retry policy allows.
+    """
 
     def __init__(
-        self, settings: ObjectStoreSettings, source: DataSourceName, *, max_attempts: int = 5
+        self,
+        settings: ObjectStoreSettings,
+        source: DataSourceName,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._settings = settings
         self._source = source
@@ -94,17 +93,23 @@ class ObjectStore:
             aws_access_key_id=settings.access_key_id,
             aws_secret_access_key=settings.secret_access_key.value,
             config=Config(
-                retries={"max_attempts": max_attempts, "mode": "standard"},
+                retries={"max_attempts": (retry or RetryPolicy()).attempts, "mode": "standard"},
                 connect_timeout=10,
                 read_timeout=60,
             ),
         )
 
-    def list(self, prefix: str | None = None) -> Iterator[ObjectInfo]:
-        """Every object under `prefix` (default: the configured one), in key order."""
+    def list(self, prefix: str | None = None, page_size: int = 1000) -> Iterator[ObjectInfo]:
+        """Every object under `prefix` (default: the configured one), in key order.
+
+        ListObjectsV2 answers at most 1,000 keys a page; the paginator follows the
+        continuation token.
+        """
         prefix = self._settings.prefix if prefix is None else prefix
         paginator = self._client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self._settings.bucket, Prefix=prefix)
+        pages = paginator.paginate(
+            Bucket=self._settings.bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
+        )
         with self._errors(f"list s3://{self._settings.bucket}/{prefix}"):
             for page in pages:
                 for item in page.get("Contents", ()):

@@ -39,8 +39,13 @@ class ThrottleGovernor:
     first come, first served.
     """
 
-    def __init__(self, max_concurrency: int, *, preflight: float = PREFLIGHT_COST,
-                 refill_per_second: float = REFILL_PER_SECOND) -> None:
+    def __init__(
+        self,
+        max_concurrency: int,
+        *,
+        preflight: float = PREFLIGHT_COST,
+        refill_per_second: float = REFILL_PER_SECOND,
+    ) -> None:
         self.max_concurrency = max(1, max_concurrency)
         self.preflight = preflight
         self.refill_per_second = refill_per_second
@@ -71,8 +76,9 @@ class ThrottleGovernor:
             with self._cond:
                 self.in_flight -= 1
                 elapsed = time.monotonic() - started
-                self._round_trip = elapsed if not self._round_trip else \
-                    0.9 * self._round_trip + 0.1 * elapsed
+                self._round_trip = (
+                    elapsed if not self._round_trip else 0.9 * self._round_trip + 0.1 * elapsed
+                )
                 self._cond.notify_all()
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -110,8 +116,10 @@ class ThrottleGovernor:
 
     def _adjust(self, limit: int, *, force: bool = False) -> None:
         now = time.monotonic()
-        if self._ceiling < self.max_concurrency and \
-                now - self._ceiling_at > CEILING_RECOVERY_SECONDS:
+        if (
+            self._ceiling < self.max_concurrency
+            and now - self._ceiling_at > CEILING_RECOVERY_SECONDS
+        ):
             self._ceiling, self._ceiling_at = self._ceiling + 1, now
         limit = min(max(limit, 1), self._ceiling)
         if limit == self.limit or (not force and now - self._changed_at < self._round_trip):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from vocab import DataSourceName, FatalSourceError, RetriableSourceError
 
 if TYPE_CHECKING:
-    from environ import UdwSettings
+    from settings import UdwSettings
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +24,7 @@ SOURCE = DataSourceName.UNIZIN_DATA_WAREHOUSE
 CHUNK_SIZE = 5_000
 
 SECTION_SIS_IDS = sa.text(
-    "SELECT canvas_id, sis_source_id AS sis_id FROM course_section_dim "
-    "WHERE canvas_id IN :ids"
+    "SELECT canvas_id, sis_source_id AS sis_id FROM course_section_dim WHERE canvas_id IN :ids"
 ).bindparams(sa.bindparam("ids", expanding=True))
 CANVAS_DATA_DATE = sa.text("SELECT value FROM unizin_metadata WHERE key = :key")
 
@@ -44,12 +43,14 @@ class UdwClient:
         found: list[tuple[int, str | None]] = []
         with self._connect() as conn:
             for start in range(0, len(ids), self.chunk_size):
-                chunk = ids[start:start + self.chunk_size]
+                chunk = ids[start : start + self.chunk_size]
                 found.extend(self._run(conn.execute, SECTION_SIS_IDS, {"ids": chunk}).all())
-        return pd.DataFrame({
-            "canvas_id": pd.array([int(row[0]) for row in found], dtype="int64"),
-            "sis_id": pd.Series([row[1] for row in found], dtype="object"),
-        })
+        return pd.DataFrame(
+            {
+                "canvas_id": pd.array([int(row[0]) for row in found], dtype="int64"),
+                "sis_id": pd.Series([row[1] for row in found], dtype="object"),
+            }
+        )
 
     def canvas_data_date(self) -> datetime:
         """When the warehouse's Canvas data was taken (``unizin_metadata.canvasdatadate``)."""
@@ -65,16 +66,21 @@ class UdwClient:
     def __enter__(self) -> UdwClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def _connect(self) -> Any:
         try:
             return self.engine.connect()
         except DBAPIError as err:
-            raise RetriableSourceError(f"{self._where}: cannot connect: {err.orig}",
-                                       SOURCE) from err
+            raise RetriableSourceError(
+                f"{self._where}: cannot connect: {err.orig}", SOURCE
+            ) from err
 
     def _run(self, execute: Any, statement: Any, params: dict[str, Any]) -> Any:
         try:

@@ -9,14 +9,15 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from environ import register_secret
+from redaction import register_secret
 from sources.http import build_session, decode_json, error_message, raise_for_status, send
+from sources.retry import RetryPolicy
 from vocab import DataSourceName, FatalSourceError
 
 if TYPE_CHECKING:
     import requests
 
-    from environ import ZoomSettings
+    from settings import ZoomSettings
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +40,13 @@ class ZoomClient:
         self,
         settings: ZoomSettings,
         *,
-        max_attempts: int = 5,
+        retry: RetryPolicy | None = None,
         timeout: float = REQUEST_TIMEOUT,
         session: requests.Session | None = None,
     ) -> None:
         self._settings = settings
         self._session = session or build_session(
-            max_attempts=max_attempts, pool_size=2, timeout=timeout
+            policy=retry or RetryPolicy(), pool_size=2, timeout=timeout
         )
         self._token: str | None = None
         self._expires_at = 0.0
@@ -58,38 +59,47 @@ class ZoomClient:
         ``GET metrics/meetings?type=past&from=day&to=day``, following ``next_page_token``.
         """
         params: dict[str, Any] = {
-            "type": "past", "from": day.isoformat(), "to": day.isoformat(), "page_size": PAGE_SIZE,
+            "type": "past",
+            "from": day.isoformat(),
+            "to": day.isoformat(),
+            "page_size": PAGE_SIZE,
         }
         seen: set[str] = set()
         for _ in range(MAX_PAGES_PER_DAY):
             body = self.get("metrics/meetings", params)
             meetings = body.get("meetings") or []
             if not isinstance(meetings, list):
-                raise FatalSourceError(f"metrics/meetings for {day}: 'meetings' is not a list",
-                                       SOURCE)
+                raise FatalSourceError(
+                    f"metrics/meetings for {day}: 'meetings' is not a list", SOURCE
+                )
             yield meetings
             page_token = body.get("next_page_token") or ""
             if not page_token:
                 return
             if page_token in seen:
-                raise FatalSourceError(f"metrics/meetings for {day}: next_page_token repeats",
-                                       SOURCE)
+                raise FatalSourceError(
+                    f"metrics/meetings for {day}: next_page_token repeats", SOURCE
+                )
             seen.add(page_token)
             params = {**params, "next_page_token": page_token}
-        raise FatalSourceError(f"metrics/meetings for {day}: over {MAX_PAGES_PER_DAY} pages",
-                               SOURCE)
+        raise FatalSourceError(
+            f"metrics/meetings for {day}: over {MAX_PAGES_PER_DAY} pages", SOURCE
+        )
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET ``{base_url}/{path}`` with the bearer token; the decoded JSON object."""
         url = f"{self._settings.base_url.rstrip('/')}/{path.lstrip('/')}"
-        response = send(self._session, "GET", url, SOURCE, params=params,
-                        headers=self._authorization())
+        response = send(
+            self._session, "GET", url, SOURCE, params=params, headers=self._authorization()
+        )
         if response.status_code == 401:
-            logger.info("Zoom refused the access token (%s); requesting a new one",
-                        error_message(response))
+            logger.info(
+                "Zoom refused the access token (%s); requesting a new one", error_message(response)
+            )
             self._forget_token()
-            response = send(self._session, "GET", url, SOURCE, params=params,
-                            headers=self._authorization())
+            response = send(
+                self._session, "GET", url, SOURCE, params=params, headers=self._authorization()
+            )
         raise_for_status(response, SOURCE)
         body = decode_json(response, SOURCE)
         if not isinstance(body, dict):
@@ -113,7 +123,10 @@ class ZoomClient:
     def _fetch_token(self) -> tuple[str, float]:
         settings = self._settings
         response = send(
-            self._session, "POST", settings.token_url, SOURCE,
+            self._session,
+            "POST",
+            settings.token_url,
+            SOURCE,
             params={"grant_type": "account_credentials", "account_id": settings.account_id},
             auth=(settings.client_id, settings.client_secret.value),
         )

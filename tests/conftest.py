@@ -6,6 +6,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,15 +16,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-import environ
+import redaction
 from db import Database
 from db.engine import make_engine
 from db.migrate import migrate
-from environ import DbSettings
-from sandbox import canvas_api
-from sandbox.generator import build_university
-from sandbox.throttle import ThrottleSettings
-from sandbox.university import University
+from sandbox import canvas as canvas_api
+from sandbox.canvas import ThrottleSettings
+from sandbox.university import University, build_university
+from settings import DbSettings, Settings
+from vocab import JobName
 
 pytest_plugins = ["pytester"]
 
@@ -37,11 +38,12 @@ def _restore_process_state() -> Iterator[None]:
     """Undo what a test leaves in process-wide state: logging setup and registered secrets.
 
     configure_logging() adds a handler bound to that test's captured stderr and changes levels;
-    every Secret built by load_settings() stays in environ's set and alters later redactions.
+    every Secret built by load_settings() stays in the redaction registry and alters later
+    redactions.
     """
     root = logging.getLogger()
     handlers, levels = list(root.handlers), _logger_levels()
-    secrets = set(environ._known_secrets)
+    secrets = redaction.known_secrets()
     yield
     for handler in root.handlers:
         if handler not in handlers:
@@ -51,14 +53,44 @@ def _restore_process_state() -> Iterator[None]:
         # A logger first made during the test (configure_logging makes "yoyo") starts at NOTSET.
         if level != levels.get(name, logging.NOTSET):
             logging.getLogger(name or None).setLevel(levels.get(name, logging.NOTSET))
-    environ._known_secrets.clear()
-    environ._known_secrets.update(secrets)
+    redaction.reset_secrets(secrets)
 
 
 def _logger_levels() -> dict[str, int]:
     loggers = logging.Logger.manager.loggerDict.items()
     levels = {name: lg.level for name, lg in loggers if isinstance(lg, logging.Logger)}
     return {**levels, "": logging.getLogger().level}
+
+
+@pytest.fixture
+def sqlite_database(sqlite_engine: sa.Engine) -> Database:
+    """db.Database on SQLite only, for edge cases that do not depend on the engine."""
+    return Database(sqlite_engine)
+
+
+@pytest.fixture
+def job_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Build Settings for one job; keyword arguments replace top-level fields."""
+
+    def build(job: JobName, **overrides: Any) -> Settings:
+        base = Settings(
+            log_level="INFO",
+            log_format="text",
+            job_names=(job,),
+            create_csvs=False,
+            max_req_attempts=3,
+            num_async_workers=4,
+            data_dir=tmp_path,
+            config_dir=tmp_path,
+            db=DbSettings("sqlite://"),
+            canvas=None,
+            udw=None,
+            mivideo=None,
+            zoom=None,
+        )
+        return replace(base, **overrides)
+
+    return build
 
 
 def server_unavailable(reason: str) -> NoReturn:
@@ -138,8 +170,9 @@ def mariadb_template() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 
 @pytest.fixture
-def mariadb_engine(mariadb_url: str,
-                   mariadb_template: tuple[str, list[tuple[str, str]]]) -> Iterator[sa.Engine]:
+def mariadb_engine(
+    mariadb_url: str, mariadb_template: tuple[str, list[tuple[str, str]]]
+) -> Iterator[sa.Engine]:
     """Engine on a fresh MariaDB database holding an exact copy of the migrated template."""
     template, ddl = mariadb_template
     with _mariadb_admin() as admin, admin.cursor() as cursor:
@@ -219,9 +252,9 @@ def canvas_throttle() -> ThrottleSettings:
 
 
 @pytest.fixture
-def start_canvas(tiny_university: University, canvas_token: str,
-                 canvas_throttle: ThrottleSettings
-                 ) -> Iterator[Callable[..., canvas_api.CanvasServer]]:
+def start_canvas(
+    tiny_university: University, canvas_token: str, canvas_throttle: ThrottleSettings
+) -> Iterator[Callable[..., canvas_api.CanvasServer]]:
     """Start the emulator (options: faults, throttle, fault_paths); stopped afterwards."""
     servers: list[canvas_api.CanvasServer] = []
 

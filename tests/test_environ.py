@@ -10,6 +10,8 @@ import hjson
 import pytest
 
 import environ
+import logs
+import redaction
 from vocab import ConfigError, JobName
 
 TEMPLATE = environ.ROOT_DIR / "config" / "env_blank.hjson"
@@ -29,6 +31,8 @@ FILLED = {
     "<zoom-account-id>": "acc",
     "<zoom-client-id>": "cid",
     "<zoom-client-secret>": "zoom-secret-789",
+    "<edx-client-id>": "reports-client",
+    "<edx-client-secret>": "edx-secret-321",
 }
 
 
@@ -51,8 +55,9 @@ def minimal(**sections: object) -> str:
     return hjson.dumpsJSON(cfg)
 
 
-def config_errors(tmp_path: Path, text: str, env: dict | None = None,
-                  **kwargs: object) -> list[str]:
+def config_errors(
+    tmp_path: Path, text: str, env: dict | None = None, **kwargs: object
+) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         environ.load_settings(write_config(tmp_path, text), env=env or {}, **kwargs)
     return caught.value.errors
@@ -62,7 +67,7 @@ def test_filled_template_validates_and_freezes(tmp_path):
     settings = environ.load_settings(write_config(tmp_path, filled_template()), env={})
     assert settings.job_names == tuple(JobName)
     assert settings.canvas.token.value == "canvas-token-0123456789"
-    assert settings.mivideo.service_account_json == tmp_path / "udp.json"
+    assert settings.mivideo.bigquery.service_account_json == tmp_path / "udp.json"
     assert settings.db.url.startswith("mysql+pymysql://inventory:my-pass-123@mysql.example.edu")
     with pytest.raises(AttributeError):
         settings.canvas.url = "x"  # type: ignore[misc]
@@ -83,15 +88,21 @@ def test_every_job_module_resolves():
 
 def test_every_error_is_reported_with_its_path(tmp_path):
     text = minimal(
-        CANVAS={"CANVAS_ACCOUNT_ID": "one", "CANVAS_TERM_IDS": [1, "x"],
-                "CANVAS_URL": "https://c", "CANVAS_TOKEN": "t", "CANVAS_TOKN": "typo"},
+        CANVAS={
+            "CANVAS_ACCOUNT_ID": "one",
+            "CANVAS_TERM_IDS": [1, "x"],
+            "CANVAS_URL": "https://c",
+            "CANVAS_TOKEN": "t",
+            "CANVAS_TOKN": "typo",
+        },
         MAX_REQ_ATTEMPTS="3",
     )
     errors = config_errors(tmp_path, text)
     assert "CANVAS.CANVAS_TERM_IDS[1]: 'x' is not of type 'integer'" in errors
     assert "CANVAS.CANVAS_ACCOUNT_ID: 'one' is not of type 'integer'" in errors
-    assert any(e.startswith("CANVAS: Additional properties") and "CANVAS_TOKN" in e
-               for e in errors)
+    assert any(
+        e.startswith("CANVAS: Additional properties") and "CANVAS_TOKN" in e for e in errors
+    )
     assert any(e.startswith("MAX_REQ_ATTEMPTS:") for e in errors)
     assert len(errors) == 4
 
@@ -144,8 +155,9 @@ def test_environment_overrides_top_level_and_nested(tmp_path):
 
 def test_nested_override_typo_is_an_error(tmp_path):
     with pytest.raises(ConfigError) as caught:
-        environ.load_settings(write_config(tmp_path, filled_template()),
-                              env={"CANVAS__CANVAS_TOKN": "x"})
+        environ.load_settings(
+            write_config(tmp_path, filled_template()), env={"CANVAS__CANVAS_TOKN": "x"}
+        )
     errors = caught.value.errors
     assert len(errors) == 1 and "CANVAS_TOKN" in errors[0]
 
@@ -159,7 +171,7 @@ def test_config_file_from_env_dir_and_file(tmp_path):
 
 def test_secrets_never_reach_logs_or_errors(tmp_path, capsys):
     token = "env-token-SECRET-abcdef"
-    environ.configure_logging("DEBUG")
+    logs.configure_logging("DEBUG")
     settings = environ.load_settings(
         write_config(tmp_path, filled_template()), env={"CANVAS__CANVAS_TOKEN": token}
     )
@@ -169,25 +181,42 @@ def test_secrets_never_reach_logs_or_errors(tmp_path, capsys):
     assert token not in logged and "my-pass-123" not in logged
     assert "kaltura-secret-456" not in logged and "password *** kaltura ***" in logged
     assert token not in repr(settings) and "canvas-token-0123456789" not in repr(settings)
-    assert environ.redact(f"Bearer {token}") == "Bearer ***"
+    assert redaction.redact(f"Bearer {token}") == "Bearer ***"
 
 
 def test_secret_in_invalid_value_is_not_echoed(tmp_path):
-    text = minimal(ZOOM={"ACCOUNT_ID": "a", "CLIENT_ID": "c", "CLIENT_SECRET": 98765432123,
-                         "FIRST_DAY": "2026-01-01"})
-    errors = config_errors(tmp_path, text,
-                           env={"INVENTORY_DB": "mysql+pymysql://u:Sup3rSecretPW@h/db"})
-    assert errors == ["INVENTORY_DB: 'mysql+pymysql://u:***@h/db' is not of type 'object'",
-                      "ZOOM.CLIENT_SECRET: *** is not of type 'string'"]
+    text = minimal(
+        ZOOM={
+            "ACCOUNT_ID": "a",
+            "CLIENT_ID": "c",
+            "CLIENT_SECRET": 98765432123,
+            "FIRST_DAY": "2026-01-01",
+        }
+    )
+    errors = config_errors(
+        tmp_path, text, env={"INVENTORY_DB": "mysql+pymysql://u:Sup3rSecretPW@h/db"}
+    )
+    assert errors == [
+        "INVENTORY_DB: 'mysql+pymysql://u:***@h/db' is not of type 'object'",
+        "ZOOM.CLIENT_SECRET: *** is not of type 'string'",
+    ]
 
 
 def test_errors_sorted_with_numbers_in_order(tmp_path):
     ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "a", "b"]
-    text = minimal(CANVAS={"CANVAS_ACCOUNT_ID": 1, "CANVAS_TERM_IDS": ids,
-                           "CANVAS_URL": "https://c", "CANVAS_TOKEN": "t"})
+    text = minimal(
+        CANVAS={
+            "CANVAS_ACCOUNT_ID": 1,
+            "CANVAS_TERM_IDS": ids,
+            "CANVAS_URL": "https://c",
+            "CANVAS_TOKEN": "t",
+        }
+    )
     errors = config_errors(tmp_path, text)
-    assert [e.split(":")[0] for e in errors] == ["CANVAS.CANVAS_TERM_IDS[10]",
-                                                 "CANVAS.CANVAS_TERM_IDS[11]"]
+    assert [e.split(":")[0] for e in errors] == [
+        "CANVAS.CANVAS_TERM_IDS[10]",
+        "CANVAS.CANVAS_TERM_IDS[11]",
+    ]
 
 
 def test_duplicate_keys_are_errors(tmp_path):
@@ -196,11 +225,14 @@ def test_duplicate_keys_are_errors(tmp_path):
     assert errors == [f"{tmp_path / 'env.hjson'}: key 'LOG_LEVEL' appears more than once"]
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("not a url", "INVENTORY_DB.url: not a database URL"),
-    ("oracle://u@h/db", "INVENTORY_DB.url: unsupported database 'oracle'"),
-    ("sqlite://", "INVENTORY_DB.url: SQLite needs a file path"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "INVENTORY_DB.url: not a database URL"),
+        ("oracle://u@h/db", "INVENTORY_DB.url: unsupported database 'oracle'"),
+        ("sqlite://", "INVENTORY_DB.url: SQLite needs a file path"),
+    ],
+)
 def test_unusable_database_urls_are_config_errors(tmp_path, url, expected):
     text = hjson.dumpsJSON({"JOB_NAMES": [], "INVENTORY_DB": {"url": url}})
     errors = config_errors(tmp_path, text)
@@ -208,38 +240,16 @@ def test_unusable_database_urls_are_config_errors(tmp_path, url, expected):
 
 
 def test_section_and_nested_overrides_do_not_depend_on_order(tmp_path):
-    section = '{"CANVAS_ACCOUNT_ID": 1, "CANVAS_TERM_IDS": [], "CANVAS_URL": "https://c",' \
-              ' "CANVAS_TOKEN": "from-section"}'
+    section = (
+        '{"CANVAS_ACCOUNT_ID": 1, "CANVAS_TERM_IDS": [], "CANVAS_URL": "https://c",'
+        ' "CANVAS_TOKEN": "from-section"}'
+    )
     path = write_config(tmp_path, minimal())
-    for env in ({"CANVAS": section, "CANVAS__CANVAS_TOKEN": "from-nested"},
-                {"CANVAS__CANVAS_TOKEN": "from-nested", "CANVAS": section}):
+    for env in (
+        {"CANVAS": section, "CANVAS__CANVAS_TOKEN": "from-nested"},
+        {"CANVAS__CANVAS_TOKEN": "from-nested", "CANVAS": section},
+    ):
         assert environ.load_settings(path, env=env).canvas.token.value == "from-nested"
-
-
-def test_json_logs_hide_secrets_with_quotes_and_accents(capsys):
-    secret = 'tok\\en"quoted-é'
-    environ.register_secret(secret)
-    environ.configure_logging("INFO", "json")
-    try:
-        raise ValueError(f"bad {secret}")
-    except ValueError:
-        logging.getLogger("x").exception("failed with %s", secret)
-    environ.configure_logging("INFO")
-    err = capsys.readouterr().err
-    entry = hjson.loads(err.strip().splitlines()[-1])
-    assert secret not in entry["message"] and secret not in entry["exception"]
-    assert entry["message"] == "failed with ***"
-
-
-def test_json_log_lines_carry_job_and_run_id(capsys):
-    environ.configure_logging("INFO", "json")
-    with environ.log_context(job="MIVIDEO", run_id=42):
-        logging.getLogger("x").info("hello %s", "world")
-    line = capsys.readouterr().err.strip().splitlines()[-1]
-    entry = hjson.loads(line)
-    assert entry["message"] == "hello world"
-    assert (entry["job"], entry["run_id"], entry["level"]) == ("MIVIDEO", 42, "INFO")
-    environ.configure_logging("INFO")
 
 
 def schema_keys(node: dict, definitions: dict) -> set[str]:
@@ -255,8 +265,9 @@ def test_every_schema_key_is_documented():
     schema = hjson.loads(environ.SCHEMA_PATH.read_text(encoding="utf-8"))
     docs = (environ.ROOT_DIR / "docs" / "configuration.md").read_text(encoding="utf-8")
     template = TEMPLATE.read_text(encoding="utf-8")
-    undocumented = sorted(k for k in schema_keys(schema, schema["definitions"])
-                          if f"`{k}`" not in docs)
+    undocumented = sorted(
+        k for k in schema_keys(schema, schema["definitions"]) if f"`{k}`" not in docs
+    )
     assert undocumented == []
-    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM"):
+    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM", "EDX_REPORTS"):
         assert f"{section}: {{" in template

@@ -24,12 +24,14 @@ def test_fresh_clone_sets_up_and_runs_the_demo(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.pop("INVENTORY_DB", None)
 
-    setup = subprocess.run(["make", ".venv/.dev"], cwd=clone, env=env,
-                           capture_output=True, text=True, timeout=1500)
+    setup = subprocess.run(
+        ["make", ".venv/.dev"], cwd=clone, env=env, capture_output=True, text=True, timeout=1500
+    )
     assert setup.returncode == 0, setup.stderr[-3000:]
 
-    demo = subprocess.run(["make", "demo"], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=1200)
+    demo = subprocess.run(
+        ["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1200
+    )
     assert demo.returncode == 0, (demo.stdout[-2000:], demo.stderr[-3000:])
     summaries = [line for line in demo.stdout.splitlines() if line.startswith("course-inventory:")]
     assert summaries[-1].startswith("course-inventory: exit 0:")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import environ
 import run_jobs
+from settings import DbSettings
 from vocab import DataSourceName, DataSourceStatus, JobName
 
 
@@ -22,11 +22,20 @@ def write_config(tmp_path: Path, url: str, jobs: list[str], **extra: object) -> 
         "INVENTORY_DB": {"url": url},
         "DB_WAIT_SECONDS": 1,
         "TERMINATION_LOG_PATH": str(tmp_path / "summary.json"),
-        "CANVAS": {"CANVAS_ACCOUNT_ID": 1, "CANVAS_TERM_IDS": [1],
-                   "CANVAS_URL": "http://127.0.0.1:9", "CANVAS_TOKEN": "runner-token-123"},
-        "ZOOM": {"ACCOUNT_ID": "a", "CLIENT_ID": "c", "CLIENT_SECRET": "zoom-secret-123",
-                 "FIRST_DAY": "2026-01-01", "BASE_URL": "http://127.0.0.1:9",
-                 "TOKEN_URL": "http://127.0.0.1:9/oauth/token"},
+        "CANVAS": {
+            "CANVAS_ACCOUNT_ID": 1,
+            "CANVAS_TERM_IDS": [1],
+            "CANVAS_URL": "http://127.0.0.1:9",
+            "CANVAS_TOKEN": "runner-token-123",
+        },
+        "ZOOM": {
+            "ACCOUNT_ID": "a",
+            "CLIENT_ID": "c",
+            "CLIENT_SECRET": "zoom-secret-123",
+            "FIRST_DAY": "2026-01-01",
+            "BASE_URL": "http://127.0.0.1:9",
+            "TOKEN_URL": "http://127.0.0.1:9/oauth/token",
+        },
         "MAX_REQ_ATTEMPTS": 1,
         **extra,
     }
@@ -48,9 +57,15 @@ def fake_jobs(monkeypatch):
 
 
 def succeed(settings, db):
-    frame = pd.DataFrame({"canvas_id": [1, 2], "name": ["Fall", "Winter 🎓"],
-                          "sis_id": [None, "2"], "start_at": [None, None],
-                          "end_at": [None, None]})
+    frame = pd.DataFrame(
+        {
+            "canvas_id": [1, 2],
+            "name": ["Fall", "Winter 🎓"],
+            "sis_id": [None, "2"],
+            "start_at": [None, None],
+            "end_at": [None, None],
+        }
+    )
     db.replace({"term": frame})
     return [DataSourceStatus(DataSourceName.ZOOM_API, datetime(2026, 11, 20, tzinfo=UTC))]
 
@@ -84,9 +99,9 @@ def test_failed_job_is_recorded_and_next_job_runs(tmp_path, any_db_url, fake_job
     assert ok["id"] > failed["id"]
     engine = sa.create_engine(any_db_url)
     with engine.connect() as conn:
-        statuses = conn.execute(sa.text(
-            "SELECT data_source_name, data_updated_at, job_run_id FROM data_source_status"
-        )).all()
+        statuses = conn.execute(
+            sa.text("SELECT data_source_name, data_updated_at, job_run_id FROM data_source_status")
+        ).all()
     engine.dispose()
     assert [(s[0], s[2]) for s in statuses] == [("ZOOM_API", ok["id"])]
     assert pd.Timestamp(str(statuses[0][1])) == pd.Timestamp("2026-11-20 00:00:00")
@@ -148,8 +163,12 @@ def test_rows_left_running_by_a_dead_run_are_closed(tmp_path, sqlite_url, fake_j
     assert run_jobs.main(["--config", str(config)]) == 0
     engine = sa.create_engine(sqlite_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO job_run (job_name, started_at, status) "
-                             "VALUES ('MIVIDEO', '2026-11-20 01:00:00', 'running')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO job_run (job_name, started_at, status) "
+                "VALUES ('MIVIDEO', '2026-11-20 01:00:00', 'running')"
+            )
+        )
     engine.dispose()
     assert run_jobs.main(["--config", str(config)]) == 0
     dead = [r for r in job_rows(sqlite_url) if r["job_name"] == "MIVIDEO"]
@@ -157,11 +176,11 @@ def test_rows_left_running_by_a_dead_run_are_closed(tmp_path, sqlite_url, fake_j
 
 
 def test_config_error_leaves_a_termination_summary(tmp_path, sqlite_url, monkeypatch):
-    import db.summary
+    import runner.summary
 
     termination_log = tmp_path / "termination-log"
     termination_log.touch()  # Kubernetes creates the file; the runner only writes it
-    monkeypatch.setattr(db.summary, "DEFAULT_TERMINATION_LOG", termination_log)
+    monkeypatch.setattr(runner.summary, "DEFAULT_TERMINATION_LOG", termination_log)
     config = write_config(tmp_path, sqlite_url, ["NOPE"])
     assert run_jobs.main(["--config", str(config)]) == 2
     summary = json.loads(termination_log.read_text())
@@ -181,11 +200,14 @@ def test_list_jobs(capsys):
     assert run_jobs.main(["--list-jobs"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[0] for line in lines] == [job.name for job in JobName]
+    assert "writes zoom_meeting (merge on uuid), etl_cursor (merge on name)" in lines[2]
+    assert "term (replace), account (replace)" in lines[0]
 
 
 def test_bad_config_exits_2_listing_every_problem(tmp_path, sqlite_url, capsys):
-    config = write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS"], MAX_REQ_ATTEMPTS="3",
-                          NUM_ASYNC_WORKRS=4)
+    config = write_config(
+        tmp_path, sqlite_url, ["ONLINE_MEETINGS"], MAX_REQ_ATTEMPTS="3", NUM_ASYNC_WORKRS=4
+    )
     assert run_jobs.main(["--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "MAX_REQ_ATTEMPTS: '3' is not of type 'integer'" in err
@@ -204,7 +226,8 @@ def test_sandbox_run_end_to_end_keeps_secrets_out_of_logs(tmp_path, monkeypatch,
 
     rows = job_rows(url)
     assert [(r["job_name"], r["status"]) for r in rows] == [
-        (job.name, "succeeded") for job in JobName]
+        (job.name, "succeeded") for job in JobName
+    ]
     assert all(r["rows_written"] > 0 for r in rows)
     out = capsys.readouterr()
     logged = out.out + out.err
@@ -213,6 +236,9 @@ def test_sandbox_run_end_to_end_keeps_secrets_out_of_logs(tmp_path, monkeypatch,
         assert secret not in logged
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "succeeded" and len(summary["jobs"]) == len(JobName)
+    for job in summary["jobs"]:  # every table a job wrote is one its spec declares
+        declared = {table.name for table in JobName[job["job"]].tables}
+        assert job["rows"] and set(job["rows"]) <= declared, job
 
 
 def test_check_reaches_every_source_and_writes_nothing(tmp_path, monkeypatch, capsys):
@@ -226,8 +252,10 @@ def test_check_reaches_every_source_and_writes_nothing(tmp_path, monkeypatch, ca
     assert "no source check defined" not in err
 
     monkeypatch.setenv("CANVAS__CANVAS_TOKEN", "not-the-canvas-token")
-    assert run_jobs.main(["--sandbox", "tiny", "--check", "--jobs",
-                          "COURSE_INVENTORY,CANVAS_LTI"]) == 1
+    assert (
+        run_jobs.main(["--sandbox", "tiny", "--check", "--jobs", "COURSE_INVENTORY,CANVAS_LTI"])
+        == 1
+    )
     err = capsys.readouterr().err
     assert "check COURSE_INVENTORY: CANVAS_API" in err and "check CANVAS_LTI: CANVAS_API" in err
     assert "not-the-canvas-token" not in err
@@ -244,9 +272,32 @@ def test_second_runner_gives_up_while_the_first_holds_the_lock(tmp_path, any_db_
     from db import engine, lock
 
     config = write_config(tmp_path, any_db_url, [], RUN_LOCK_WAIT_SECONDS=1)
-    first = engine.make_engine(environ.DbSettings(any_db_url))
+    first = engine.make_engine(DbSettings(any_db_url))
     with lock.run_lock(first, 1):
         assert run_jobs.main(["--config", str(config)]) == 3
     first.dispose()
     assert "holds the run lock" in capsys.readouterr().err
     assert run_jobs.main(["--config", str(config)]) == 0
+
+
+def test_a_bug_inside_a_check_is_reported_like_one_inside_a_run(tmp_path, monkeypatch, capsys):
+    def check(self, settings):
+        if self is JobName.CANVAS_LTI:
+            raise KeyError("bug in check (token runner-token-123)")
+        return "reached"
+
+    monkeypatch.setattr(JobName, "check", check)
+    config = write_config(
+        tmp_path, f"sqlite:///{tmp_path / 'check.sqlite'}", ["CANVAS_LTI", "ONLINE_MEETINGS"]
+    )
+    assert run_jobs.main(["--config", str(config), "--check"]) == 1
+    out = capsys.readouterr()
+    assert "check CANVAS_LTI failed" in out.err and "KeyError: 'bug in check" in out.err
+    assert "check ONLINE_MEETINGS: ok (reached)" in out.err
+    assert out.out.splitlines()[-1] == (
+        "course-inventory: exit 1: check: would run CANVAS_LTI, ONLINE_MEETINGS; 1 problem(s)"
+    )
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "failed" and "CANVAS_LTI: KeyError" in summary["error"]
+    assert "runner-token-123" not in out.err + out.out + summary["error"]
+    assert not (tmp_path / "check.sqlite").exists()

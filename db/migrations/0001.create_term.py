@@ -8,10 +8,15 @@ from db.ddl import create_table
 
 __depends__: set[str] = set()
 
-step(*create_table("term", """
+step(
+    *create_table(
+        "term",
+        """
     canvas_id BIGINT NOT NULL PRIMARY KEY,
     name VARCHAR(255) NULL,
     sis_id VARCHAR(256) NULL,
     start_at DATETIME NULL,
     end_at DATETIME NULL
-"""))
+""",
+    )
+)

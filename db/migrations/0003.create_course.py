@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0002.create_account"}
 
-step(*create_table("course", """
+step(
+    *create_table(
+        "course",
+        """
     canvas_id BIGINT NOT NULL PRIMARY KEY,
     sis_id VARCHAR(256) NULL,
     name VARCHAR(256) NULL,
@@ -17,4 +20,6 @@ step(*create_table("course", """
     created_at DATETIME NULL,
     published_at DATETIME NULL,
     workflow_state VARCHAR(25) NOT NULL
-"""))
+""",
+    )
+)

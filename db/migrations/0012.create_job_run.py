@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0011.create_canvas_course_usage"}
 
-step(*create_table("job_run", """
+step(
+    *create_table(
+        "job_run",
+        """
     id {autoinc_pk},
     job_name VARCHAR(50) NOT NULL,
     started_at DATETIME NOT NULL,
@@ -17,4 +20,6 @@ step(*create_table("job_run", """
     error TEXT NULL,
     rows_written BIGINT NULL,
     rows_by_table TEXT NULL
-"""))
+""",
+    )
+)

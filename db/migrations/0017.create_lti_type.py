@@ -8,8 +8,13 @@ from db.ddl import create_table
 
 __depends__ = {"0016.create_mivideo_media_courses"}
 
-step(*create_table("lti_type", """
+step(
+    *create_table(
+        "lti_type",
+        """
     canvas_id BIGINT NOT NULL PRIMARY KEY,
     des VARCHAR(200) NULL,
     rpt_group_nm VARCHAR(200) NULL
-"""))
+""",
+    )
+)

@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0019.create_lti_placement"}
 
-step(*create_table("zoom_meeting", """
+step(
+    *create_table(
+        "zoom_meeting",
+        """
     uuid VARCHAR(64){binary} NOT NULL PRIMARY KEY,
     meeting_id BIGINT NULL,
     topic VARCHAR(300) NULL,
@@ -19,4 +22,6 @@ step(*create_table("zoom_meeting", """
     participants INT NULL,
     participant_minutes_est BIGINT NULL,
     meeting_day DATE NOT NULL
-"""))
+""",
+    )
+)

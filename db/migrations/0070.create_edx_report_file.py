@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0022.create_etl_cursor"}
 
-step(*create_table("edx_report_file", """
+step(
+    *create_table(
+        "edx_report_file",
+        """
     id {autoinc_pk},
     course_id VARCHAR(255){binary} NOT NULL,
     report_type VARCHAR(40) NOT NULL,
@@ -25,4 +28,6 @@ step(*create_table("edx_report_file", """
     error TEXT NULL,
     run_id VARCHAR(40) NULL,
     UNIQUE (course_id, report_type, file_name)
-"""))
+""",
+    )
+)

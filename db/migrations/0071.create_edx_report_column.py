@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0070.create_edx_report_file"}
 
-step(*create_table("edx_report_column", """
+step(
+    *create_table(
+        "edx_report_column",
+        """
     file_id BIGINT NOT NULL,
     column_index SMALLINT NOT NULL,
     course_id VARCHAR(255){binary} NOT NULL,
@@ -21,4 +24,6 @@ step(*create_table("edx_report_column", """
     subsection_name VARCHAR(255) NULL,
     problem_name VARCHAR(255) NULL,
     PRIMARY KEY (file_id, column_index)
-"""))
+""",
+    )
+)

@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0071.create_edx_report_column"}
 
-step(*create_table("edx_grade_report_learner", """
+step(
+    *create_table(
+        "edx_grade_report_learner",
+        """
     course_id VARCHAR(255){binary} NOT NULL,
     generated_at DATETIME NOT NULL,
     user_id BIGINT NOT NULL,
@@ -25,4 +28,6 @@ step(*create_table("edx_grade_report_learner", """
     enrollment_status VARCHAR(20) NULL,
     experiment_groups TEXT NULL,
     PRIMARY KEY (course_id, generated_at, user_id)
-"""))
+""",
+    )
+)

@@ -1,4 +1,4 @@
-"""Create edx_problem_cell: problem scores of problem grade reports (read edx_problem_grade_cell)."""
+"""Create edx_problem_cell: problem scores by file (read the view edx_problem_grade_cell)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0073.create_edx_grade_cell"}
 
-step(*create_table("edx_problem_cell", """
+step(
+    *create_table(
+        "edx_problem_cell",
+        """
     file_id BIGINT NOT NULL,
     user_id BIGINT NOT NULL,
     column_index SMALLINT NOT NULL,
@@ -16,4 +19,6 @@ step(*create_table("edx_problem_cell", """
     possible DOUBLE NULL,
     status VARCHAR(20) NULL,
     PRIMARY KEY (file_id, user_id, column_index)
-"""))
+""",
+    )
+)

@@ -8,7 +8,10 @@ from db.ddl import create_table
 
 __depends__ = {"0074.create_edx_problem_cell"}
 
-step(*create_table("edx_profile_row", """
+step(
+    *create_table(
+        "edx_profile_row",
+        """
     course_id VARCHAR(255){binary} NOT NULL,
     generated_at DATETIME NOT NULL,
     user_id BIGINT NOT NULL,
@@ -34,4 +37,6 @@ step(*create_table("edx_profile_row", """
     country VARCHAR(20) NULL,
     extra TEXT NULL,
     PRIMARY KEY (course_id, generated_at, user_id)
-"""))
+""",
+    )
+)

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import threading
 import time
 import uuid
@@ -20,20 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote
 
 from sandbox.lms import reports
 from sandbox.lms.courses import LmsCourse
-from sandbox.server import Request, Response
+from sandbox.web import Emulator, Faults, Request, Response, Route, Routes
 
 TRIGGERS = {
     "calculate_grades_csv": ("grade_course", "grade"),
     "problem_grade_report": ("grade_problems", "problem grade"),
     "get_students_features/csv": ("profile_info_csv", "enrolled learner profile"),
 }
-_COURSE_PATH = re.compile(r"/courses/(?P<course>.+)/instructor/api/(?P<action>.+)")
-_V1_PATH = re.compile(r"/api/instructor/v1/(?P<what>reports|tasks)/(?P<course>.+)")
-_MEDIA_PATH = re.compile(r"/media/grades/(?P<folder>[0-9a-f]{40})/(?P<name>[^/]+)")
 
 
 @dataclass
@@ -101,31 +98,84 @@ class LmsState:
         return hmac.new(self.signing_key, f"{path}:{expires}".encode(), "sha256").hexdigest()
 
 
-def make_app(state: LmsState) -> Callable[[Request], Response]:
-    """The WSGI-like callable sandbox.server serves."""
+routes = Routes()
+# A course key is one path segment (course-v1:org+course+run) or three (org/course/run).
+_COURSE_FORMS = ("{course}", "{org}/{number}/{run}")
+_PUBLIC = frozenset({"POST /oauth2/access_token", "GET /media/grades/{folder}/{name}"})
+_NOT_FOUND_PAGE = Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
 
-    def app(request: Request) -> Response:
-        path = unquote(request.path)
-        if path == "/oauth2/access_token" and request.method == "POST":
-            return _token(state, request)
-        if match := _MEDIA_PATH.fullmatch(path):
-            return _download(state, request, match["folder"], match["name"])
-        denied = _authenticate(state, request)
-        if denied:
-            return denied
-        if path.startswith("/api/ccx/v0/ccx"):
-            return _ccx_list(state, request)
-        if match := _V1_PATH.fullmatch(path):
-            if request.method != "GET":
-                return Response(405, {"detail": f'Method "{request.method}" not allowed.'})
-            return _v1(state, request, match["what"], match["course"])
-        if match := _COURSE_PATH.fullmatch(path):
-            if request.method != "POST":  # the views are @require_POST
-                return Response(405, "", {"Allow": "POST"})
-            return _legacy(state, request, match["course"], match["action"])
-        return Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
 
-    return app
+def _course(params: dict[str, str]) -> str:
+    if "course" in params:
+        return unquote(params["course"])
+    return unquote("/".join((params["org"], params["number"], params["run"])))
+
+
+def _for_courses(method: str, template: str) -> Callable[[Callable[..., Response]], Any]:
+    """Register a handler for ``template`` (with ``{course}``) in both course key forms."""
+
+    def register(handler: Callable[..., Response]) -> Callable[..., Response]:
+        for form in _COURSE_FORMS:
+            routes.route(method, template.replace("{course}", form))(handler)
+        return handler
+
+    return register
+
+
+class LmsEmulator(Emulator):
+    """The request pipeline of the LMS: every route but the token and downloads needs a token."""
+
+    routes = routes
+
+    def __init__(self, state: LmsState, faults: Faults | None = None) -> None:
+        super().__init__(faults)
+        self.state = state
+
+    def answer(self, request: Request, route: Route | None, params: dict[str, Any]) -> Response:
+        if route is None or self.label(route) not in _PUBLIC:
+            denied = _authenticate(self.state, request)
+            if denied is not None:
+                return denied
+        return super().answer(request, route, params)
+
+    def not_found(self, request: Request) -> Response:
+        return _NOT_FOUND_PAGE
+
+    @routes.post("/oauth2/access_token")
+    def token(self, request: Request) -> Response:
+        return _token(self.state, request)
+
+    @routes.get("/media/grades/{folder}/{name}")
+    def download(self, request: Request, folder: str, name: str) -> Response:
+        return _download(self.state, request, folder, unquote(name))
+
+    @routes.get("/api/ccx/v0/ccx/")
+    def ccx(self, request: Request) -> Response:
+        return _ccx_list(self.state, request)
+
+    @_for_courses("GET", "/api/instructor/v1/reports/{course}")
+    def v1_reports(self, request: Request, **course: str) -> Response:
+        return _v1(self.state, request, "reports", _course(course))
+
+    @_for_courses("GET", "/api/instructor/v1/tasks/{course}")
+    def v1_tasks(self, request: Request, **course: str) -> Response:
+        return _v1(self.state, request, "tasks", _course(course))
+
+    @_for_courses("POST", "/courses/{course}/instructor/api/{action}")
+    def legacy(self, request: Request, action: str, **course: str) -> Response:
+        return _legacy(self.state, request, _course(course), action)
+
+    @_for_courses("POST", "/courses/{course}/instructor/api/get_students_features/csv")
+    def profile(self, request: Request, **course: str) -> Response:
+        return _legacy(self.state, request, _course(course), "get_students_features/csv")
+
+    @_for_courses("GET", "/courses/{course}/instructor/api/{action}")
+    def legacy_get(self, request: Request, action: str, **course: str) -> Response:
+        return Response(405, "", {"Allow": "POST"})  # the views are @require_POST
+
+    @_for_courses("POST", "/api/instructor/v1/reports/{course}")
+    def v1_post(self, request: Request, **course: str) -> Response:
+        return Response(405, {"detail": 'Method "POST" not allowed.'})
 
 
 def _form(request: Request) -> dict[str, str]:
@@ -176,7 +226,7 @@ def _authenticate(state: LmsState, request: Request) -> Response | None:
 
 def _legacy(state: LmsState, request: Request, course_id: str, action: str) -> Response:
     if course_id not in state.courses:
-        return Response(404, "<h1>Page not found</h1>", {"Content-Type": "text/html"})
+        return _NOT_FOUND_PAGE
     if action == "list_report_downloads":
         state.advance(course_id)
         return Response(200, {"downloads": _downloads(state, course_id, request)})

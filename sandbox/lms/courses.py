@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sandbox.naming import user_names
+from sandbox.university.naming import user_names
 
 # Per-problem states of a learner's score.
 ATTEMPTED, NOT_ATTEMPTED, NOT_AVAILABLE = 0, 1, 2

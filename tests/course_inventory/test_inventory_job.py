@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from course_inventory import job
 from db import Database
-from environ import Settings, UdwSettings
-from sandbox.canvas_api import CanvasServer
-from sandbox.server import Response
-from sandbox.udw import fill_udw
+from sandbox.canvas import CanvasServer
 from sandbox.university import University
+from sandbox.warehouse import fill_udw
+from sandbox.web import Response
+from settings import Settings, UdwSettings
 from vocab import DataSourceName, FatalSourceError
 
 Start = Callable[..., CanvasServer]
@@ -37,19 +37,29 @@ def _rows(frame: pd.DataFrame, *columns: str) -> set[tuple]:
 
 
 def test_every_course_section_and_enrollment_exactly_once(
-        database: Database, start_canvas: Start, inventory_settings: Build,
-        university: University) -> None:
+    database: Database, start_canvas: Start, inventory_settings: Build, university: University
+) -> None:
     statuses = job.run(inventory_settings(start_canvas()), database)
     assert [s.name for s in statuses] == [DataSourceName.CANVAS_API]
     course_ids = university.expected_course_ids(TERM_IDS)
 
     courses = _table(database, "course")
     assert courses["canvas_id"].tolist() == sorted(course_ids)
-    expected_courses = {(c["id"], c["name"], c["sis_course_id"], c["account_id"],
-                         c["enrollment_term_id"], c["workflow_state"])
-                        for c in university.expected_courses(TERM_IDS)}
-    assert _rows(courses, "canvas_id", "name", "sis_id", "account_id", "term_id",
-                 "workflow_state") == expected_courses
+    expected_courses = {
+        (
+            c["id"],
+            c["name"],
+            c["sis_course_id"],
+            c["account_id"],
+            c["enrollment_term_id"],
+            c["workflow_state"],
+        )
+        for c in university.expected_courses(TERM_IDS)
+    }
+    assert (
+        _rows(courses, "canvas_id", "name", "sis_id", "account_id", "term_id", "workflow_state")
+        == expected_courses
+    )
     # 4-byte UTF-8 (emoji) survives the round trip: utf8mb4 end to end on MariaDB.
     assert any(ord(ch) > 0xFFFF for name in courses["name"] for ch in name)
 
@@ -57,19 +67,35 @@ def test_every_course_section_and_enrollment_exactly_once(
     assert len(sections) == len(set(sections["canvas_id"]))
     assert _rows(sections, "canvas_id", "name", "sis_id", "course_id") == {
         (s["id"], s["name"], s["sis_section_id"], s["course_id"])
-        for s in university.expected_sections(course_ids)}
+        for s in university.expected_sections(course_ids)
+    }
 
     enrollments = _table(database, "enrollment")
     assert len(enrollments) == len(set(enrollments["canvas_id"]))
-    assert _rows(enrollments, "canvas_id", "course_id", "course_section_id", "user_id",
-                 "workflow_state", "role_type") == {
-        (e["id"], e["course_id"], e["course_section_id"], e["user_id"], e["enrollment_state"],
-         e["type"]) for e in university.expected_enrollments(course_ids)}
+    assert _rows(
+        enrollments,
+        "canvas_id",
+        "course_id",
+        "course_section_id",
+        "user_id",
+        "workflow_state",
+        "role_type",
+    ) == {
+        (
+            e["id"],
+            e["course_id"],
+            e["course_section_id"],
+            e["user_id"],
+            e["enrollment_state"],
+            e["type"],
+        )
+        for e in university.expected_enrollments(course_ids)
+    }
 
 
 def test_accounts_terms_usage_and_first_publish_dates(
-        database: Database, start_canvas: Start, inventory_settings: Build,
-        university: University) -> None:
+    database: Database, start_canvas: Start, inventory_settings: Build, university: University
+) -> None:
     job.run(inventory_settings(start_canvas()), database)
     course_ids = university.expected_course_ids(TERM_IDS)
 
@@ -78,8 +104,9 @@ def test_accounts_terms_usage_and_first_publish_dates(
     owners = {a["id"] for a in university.expected_accounts(course_ids)}
     assert owners <= set(by_id)
     for account_id, parent in by_id.items():
-        assert (None if pd.isna(parent) else parent) == \
-            university.account_by_id[account_id]["parent_account_id"]
+        assert (None if pd.isna(parent) else parent) == university.account_by_id[account_id][
+            "parent_account_id"
+        ]
         assert pd.isna(parent) or parent in by_id  # every parent up the chain is there
 
     assert _table(database, "term")["canvas_id"].tolist() == sorted(TERM_IDS)
@@ -87,9 +114,11 @@ def test_accounts_terms_usage_and_first_publish_dates(
     usage = _table(database, "canvas_course_usage")
     assert _rows(usage, "course_id", "views", "participations") and {
         (int(r.course_id), pd.Timestamp(r.date).date(), int(r.views), int(r.participations))
-        for r in usage.itertuples()} == {
+        for r in usage.itertuples()
+    } == {
         (u["course_id"], date.fromisoformat(u["date"]), u["views"], u["participations"])
-        for u in university.expected_usage(course_ids)}
+        for u in university.expected_usage(course_ids)
+    }
 
     courses = _table(database, "course").set_index("canvas_id")
     expected = university.expected_published_at(course_ids, which="first")
@@ -101,8 +130,8 @@ def test_accounts_terms_usage_and_first_publish_dates(
 
 
 def test_rerun_gives_the_same_tables_and_reads_only_undated_audit_logs(
-        database: Database, start_canvas: Start, inventory_settings: Build,
-        university: University) -> None:
+    database: Database, start_canvas: Start, inventory_settings: Build, university: University
+) -> None:
     server = start_canvas()
     settings = inventory_settings(server)
     job.run(settings, database)
@@ -111,43 +140,62 @@ def test_rerun_gives_the_same_tables_and_reads_only_undated_audit_logs(
     job.run(settings, database)
     for table in TABLES:
         pd.testing.assert_frame_equal(_table(database, table), first[table], check_dtype=False)
-    undated = [c for c, stamp in university.expected_published_at(
-        university.expected_course_ids(TERM_IDS)).items() if stamp is None]
+    undated = [
+        c
+        for c, stamp in university.expected_published_at(
+            university.expected_course_ids(TERM_IDS)
+        ).items()
+        if stamp is None
+    ]
     assert server.stats.requests["GET audit/course/courses/:id"] - audits == len(undated)
 
 
-def test_requests_per_course_stay_low(sqlite_engine: sa.Engine, start_canvas: Start,
-                                      inventory_settings: Build) -> None:
+def test_requests_per_course_stay_low(
+    sqlite_engine: sa.Engine, start_canvas: Start, inventory_settings: Build
+) -> None:
     server = start_canvas()
     job.run(inventory_settings(server), Database(sqlite_engine))
     courses = Database(sqlite_engine).scalar("SELECT COUNT(*) FROM course")
     assert server.stats.total_requests <= 3 * courses
 
 
-def test_courses_without_students_can_be_kept(sqlite_engine: sa.Engine, start_canvas: Start,
-                                              inventory_settings: Build,
-                                              university: University) -> None:
+def test_courses_without_students_can_be_kept(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
+) -> None:
     database = Database(sqlite_engine)
-    settings = inventory_settings(start_canvas(),
-                                  canvas_options={"keep_courses_without_students": True})
+    settings = inventory_settings(
+        start_canvas(), canvas_options={"keep_courses_without_students": True}
+    )
     job.run(settings, database)
     kept = set(_table(database, "course")["canvas_id"])
     assert kept == set(university.expected_course_ids(TERM_IDS, keep_without_students=True))
 
 
-@pytest.mark.parametrize("fault", [
-    Response(200, "<html><body>Service Unavailable</body></html>", {"Content-Type": "text/html"}),
-    Response(200, '{"views": [1, 2', {"Content-Type": "application/json"}),
-    Response(403, {"errors": [{"message": "user not authorized to perform that action"}]}),
-], ids=["html", "malformed", "permission"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Response(
+            200, "<html><body>Service Unavailable</body></html>", {"Content-Type": "text/html"}
+        ),
+        Response(200, '{"views": [1, 2', {"Content-Type": "application/json"}),
+        Response(403, {"errors": [{"message": "user not authorized to perform that action"}]}),
+    ],
+    ids=["html", "malformed", "permission"],
+)
 def test_a_bad_response_fails_the_job_and_keeps_the_tables(
-        database: Database, start_canvas: Start, inventory_settings: Build,
-        university: University, fault: Response) -> None:
+    database: Database,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
+    fault: Response,
+) -> None:
     job.run(inventory_settings(start_canvas()), database)
     before = {table: _table(database, table) for table in TABLES}
     course_id = university.showcase_course_id
-    broken = start_canvas(
-        fault_paths={f"/api/v1/courses/{course_id}/analytics/activity": fault})
+    broken = start_canvas(fault_paths={f"/api/v1/courses/{course_id}/analytics/activity": fault})
     with pytest.raises(FatalSourceError, match=f"courses/{course_id}/analytics/activity"):
         job.run(inventory_settings(broken), database)
     for table in TABLES:
@@ -155,15 +203,25 @@ def test_a_bad_response_fails_the_job_and_keeps_the_tables(
 
 
 def test_restricted_stubs_and_missing_fields_are_handled(
-        sqlite_engine: sa.Engine, start_canvas: Start, inventory_settings: Build,
-        university: University, caplog: pytest.LogCaptureFixture) -> None:
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     course_id = university.showcase_course_id
-    sparse = {"id": course_id, "name": "Sparse 🧪 course", "account_id": 1,
-              "enrollment_term_id": 164, "workflow_state": "available"}
+    sparse = {
+        "id": course_id,
+        "name": "Sparse 🧪 course",
+        "account_id": 1,
+        "enrollment_term_id": 164,
+        "workflow_state": "available",
+    }
     listing = [sparse, {"id": 999, "access_restricted_by_date": True}]
     server = start_canvas(fault_paths={"/api/v1/accounts/1/courses": Response(200, listing)})
-    settings = inventory_settings(server, canvas_options={
-        "keep_courses_without_students": True, "term_ids": (164,)})
+    settings = inventory_settings(
+        server, canvas_options={"keep_courses_without_students": True, "term_ids": (164,)}
+    )
     database = Database(sqlite_engine)
     caplog.set_level(logging.WARNING)
     job.run(settings, database)
@@ -175,9 +233,13 @@ def test_restricted_stubs_and_missing_fields_are_handled(
     assert len(_table(database, "enrollment")) > 0
 
 
-def test_without_udw_the_job_says_so(sqlite_engine: sa.Engine, start_canvas: Start,
-                                     inventory_settings: Build, canvas_token: str,
-                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_without_udw_the_job_says_so(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    canvas_token: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO)
     statuses = job.run(inventory_settings(start_canvas()), Database(sqlite_engine))
     assert [s.name for s in statuses] == [DataSourceName.CANVAS_API]
@@ -185,8 +247,9 @@ def test_without_udw_the_job_says_so(sqlite_engine: sa.Engine, start_canvas: Sta
     assert canvas_token not in caplog.text
 
 
-def test_csvs_mirror_the_tables(sqlite_engine: sa.Engine, start_canvas: Start,
-                                inventory_settings: Build, canvas_token: str) -> None:
+def test_csvs_mirror_the_tables(
+    sqlite_engine: sa.Engine, start_canvas: Start, inventory_settings: Build, canvas_token: str
+) -> None:
     settings = inventory_settings(start_canvas(), create_csvs=True)
     database = Database(sqlite_engine)
     job.run(settings, database)
@@ -197,8 +260,9 @@ def test_csvs_mirror_the_tables(sqlite_engine: sa.Engine, start_canvas: Start,
     assert not list(settings.data_dir.glob(".*partial"))
 
 
-def test_bulk_load_path_on_mariadb(mariadb_engine: sa.Engine, start_canvas: Start,
-                                   inventory_settings: Build) -> None:
+def test_bulk_load_path_on_mariadb(
+    mariadb_engine: sa.Engine, start_canvas: Start, inventory_settings: Build
+) -> None:
     # Real sizes go through LOAD DATA; force it on the tiny university too.
     database = Database(mariadb_engine, bulk_min_rows=1)
     job.run(inventory_settings(start_canvas()), database)
@@ -206,27 +270,35 @@ def test_bulk_load_path_on_mariadb(mariadb_engine: sa.Engine, start_canvas: Star
         assert database.scalar(f"SELECT COUNT(*) FROM {table}") > 0
 
 
-def test_udw_enrichment_on_postgresql(pg_url: str, sqlite_engine: sa.Engine,
-                                      start_canvas: Start, inventory_settings: Build,
-                                      university: University) -> None:
+def test_udw_enrichment_on_postgresql(
+    pg_url: str,
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
+) -> None:
     fill_udw(pg_url, university)
     warehouse = sa.create_engine(pg_url)
     with warehouse.begin() as conn:
-        conn.execute(sa.text("UPDATE course_section_dim "
-                             "SET sis_source_id = 'UDW-' || canvas_id::text"))
+        conn.execute(
+            sa.text("UPDATE course_section_dim SET sis_source_id = 'UDW-' || canvas_id::text")
+        )
     warehouse.dispose()
     settings = inventory_settings(start_canvas(), udw=UdwSettings(pg_url))
     database = Database(sqlite_engine)
     statuses = job.run(settings, database)
-    assert [s.name for s in statuses] == [DataSourceName.CANVAS_API,
-                                          DataSourceName.UNIZIN_DATA_WAREHOUSE]
+    assert [s.name for s in statuses] == [
+        DataSourceName.CANVAS_API,
+        DataSourceName.UNIZIN_DATA_WAREHOUSE,
+    ]
     assert statuses[1].data_updated_at == university.warehouse_date
     sections = _table(database, "course_section")
     assert (sections["sis_id"] == "UDW-" + sections["canvas_id"].astype(str)).all()
 
 
-def test_check_reaches_canvas_and_writes_nothing(start_canvas: Start,
-                                                 inventory_settings: Build) -> None:
+def test_check_reaches_canvas_and_writes_nothing(
+    start_canvas: Start, inventory_settings: Build
+) -> None:
     server = start_canvas()
     reached = job.check(inventory_settings(server))
     assert "Fall 2026" in reached and "UDW not configured" in reached

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from db.engine import DatabaseUnavailable, make_engine, wait_for_database
-from environ import DbSettings
+from settings import DbSettings
 from vocab import ETLError
 
 

@@ -10,17 +10,32 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from db import Database, swap
+from db import Database, mysql_swap
 from vocab import LoadError
 
-EDGE_STRINGS = ["back\\slash", 'say "hi"', "a,b", "two\nlines", "tab\there", "emoji 😀🎓",
-                "", "NULL", "\\N", "é ü ß", None]
+EDGE_STRINGS = [
+    "back\\slash",
+    'say "hi"',
+    "a,b",
+    "two\nlines",
+    "tab\there",
+    "emoji 😀🎓",
+    "",
+    "NULL",
+    "\\N",
+    "é ü ß",
+    None,
+]
 
 
 def courses(n: int, state: str = "available", start: int = 1) -> pd.DataFrame:
-    return pd.DataFrame({"canvas_id": range(start, start + n),
-                         "name": [f"Course {i}" for i in range(start, start + n)],
-                         "workflow_state": state})
+    return pd.DataFrame(
+        {
+            "canvas_id": range(start, start + n),
+            "name": [f"Course {i}" for i in range(start, start + n)],
+            "workflow_state": state,
+        }
+    )
 
 
 @pytest.fixture(params=["insert", "load_data"])
@@ -33,10 +48,16 @@ def mysql_database(request, mariadb_engine) -> Database:
 
 def test_replace_round_trips_edge_strings_nulls_and_utc_times(database):
     when = [datetime(2024, 3, 1, 12, 0, 0, 700000, tzinfo=timezone(timedelta(hours=-5)))] * 11
-    frame = pd.DataFrame({"canvas_id": range(1, 12), "name": EDGE_STRINGS,
-                          "sis_id": list(reversed(EDGE_STRINGS)), "workflow_state": "available",
-                          "account_id": pd.array([1, None] * 5 + [7], dtype="Int64"),
-                          "created_at": when})
+    frame = pd.DataFrame(
+        {
+            "canvas_id": range(1, 12),
+            "name": EDGE_STRINGS,
+            "sis_id": list(reversed(EDGE_STRINGS)),
+            "workflow_state": "available",
+            "account_id": pd.array([1, None] * 5 + [7], dtype="Int64"),
+            "created_at": when,
+        }
+    )
     frame.loc[3, "created_at"] = None
     assert database.replace({"course": frame}) == {"course": 11}
     stored = database.query_frame("SELECT * FROM course ORDER BY canvas_id")
@@ -50,8 +71,9 @@ def test_replace_round_trips_edge_strings_nulls_and_utc_times(database):
 
 
 def test_bulk_paths_round_trip_edge_strings(mysql_database):
-    frame = pd.DataFrame({"canvas_id": range(1, 12), "name": EDGE_STRINGS,
-                          "workflow_state": "available"})
+    frame = pd.DataFrame(
+        {"canvas_id": range(1, 12), "name": EDGE_STRINGS, "workflow_state": "available"}
+    )
     mysql_database.replace({"course": frame})
     mysql_database.merge("course", frame.assign(sis_id=EDGE_STRINGS), key=["canvas_id"])
     stored = mysql_database.query_frame("SELECT name, sis_id FROM course ORDER BY canvas_id")
@@ -101,10 +123,16 @@ def test_replace_refuses_protected_tables_and_frames_that_do_not_fit(database):
 
 def test_merge_is_idempotent_and_updates_by_key(any_engine):
     database = Database(any_engine, bulk_min_rows=0)
-    hours = pd.DataFrame({"event_hour_utc": ["2024-01-01 10", "2024-01-01 11"],
-                          "course_id": [5, 5], "event_count": [3, 4],
-                          "event_time_utc_latest": pd.to_datetime(
-                              ["2024-01-01T10:59:00Z", "2024-01-01T11:30:00Z"])})
+    hours = pd.DataFrame(
+        {
+            "event_hour_utc": ["2024-01-01 10", "2024-01-01 11"],
+            "course_id": [5, 5],
+            "event_count": [3, 4],
+            "event_time_utc_latest": pd.to_datetime(
+                ["2024-01-01T10:59:00Z", "2024-01-01T11:30:00Z"]
+            ),
+        }
+    )
     for _ in range(2):
         database.merge("mivideo_media_started_hourly", hours, key=["event_hour_utc", "course_id"])
     before = database.query_frame("SELECT * FROM mivideo_media_started_hourly ORDER BY id")
@@ -121,13 +149,15 @@ def test_merge_paths_agree_on_mysql(mysql_database):
     mysql_database.merge("course", courses(50, "deleted", start=26), key=["canvas_id"])
     states = mysql_database.query_frame(
         "SELECT workflow_state, COUNT(*) AS n FROM course GROUP BY workflow_state "
-        "ORDER BY workflow_state")
+        "ORDER BY workflow_state"
+    )
     assert states.values.tolist() == [["available", 25], ["deleted", 50]]
 
 
 def test_merge_of_key_only_rows_ignores_existing_ones(database):
-    links = pd.DataFrame({"media_id": ["0_a", "0_b"], "course_id": [1, 1],
-                          "in_context": [True, False]})
+    links = pd.DataFrame(
+        {"media_id": ["0_a", "0_b"], "course_id": [1, 1], "in_context": [True, False]}
+    )
     database.merge("mivideo_media_courses", links, key=["media_id", "course_id", "in_context"])
     database.merge("mivideo_media_courses", links, key=["media_id", "course_id", "in_context"])
     assert database.scalar("SELECT SUM(in_context) FROM mivideo_media_courses") == 1
@@ -156,14 +186,22 @@ def test_too_long_value_fails_on_mysql_and_keeps_old_rows(mysql_database):
         mysql_database.replace({"course": courses(3, state="x" * 40)})
     with pytest.raises(LoadError):
         mysql_database.append("course", courses(2, state="x" * 40, start=10))
-    assert mysql_database.scalar("SELECT COUNT(*) FROM course WHERE workflow_state = "
-                                 "'available'") == 3
+    assert (
+        mysql_database.scalar("SELECT COUNT(*) FROM course WHERE workflow_state = 'available'")
+        == 3
+    )
 
 
 def test_transaction_commits_writes_and_cursor_together(any_engine):
     database = Database(any_engine, bulk_min_rows=0)  # LOAD DATA inside the transaction
-    usage = pd.DataFrame({"course_id": [1, 1, 2], "views": [1, 2, 3], "participations": 0,
-                          "date": [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 1)]})
+    usage = pd.DataFrame(
+        {
+            "course_id": [1, 1, 2],
+            "views": [1, 2, 3],
+            "participations": 0,
+            "date": [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 1)],
+        }
+    )
     with database.transaction() as tx:
         tx.append("canvas_course_usage", usage)
         assert tx.delete_where("canvas_course_usage", "course_id = :c", {"c": 2}) == 1
@@ -194,7 +232,7 @@ def test_local_infile_off_falls_back_to_inserts(mariadb_engine, caplog):
         conn.exec_driver_sql("SET GLOBAL local_infile = 0")
     try:
         database = Database(mariadb_engine, bulk_min_rows=0)
-        with caplog.at_level(logging.INFO, logger="db.bulk"):
+        with caplog.at_level(logging.INFO, logger="db.mysql"):
             database.replace({"course": courses(20)})
             database.merge("course", courses(20, "deleted"), key=["canvas_id"])
     finally:
@@ -210,7 +248,7 @@ def test_load_data_refused_by_server_mid_run_falls_back(mariadb_engine, caplog):
     with mariadb_engine.connect() as conn:
         conn.exec_driver_sql("SET GLOBAL local_infile = 0")
     try:
-        with caplog.at_level(logging.INFO, logger="db.bulk"):
+        with caplog.at_level(logging.INFO, logger="db.mysql"):
             database.append("course", courses(5, start=6))
     finally:
         with mariadb_engine.connect() as conn:
@@ -221,15 +259,16 @@ def test_load_data_refused_by_server_mid_run_falls_back(mariadb_engine, caplog):
 
 def test_query_frame_and_scalar_bind_named_parameters(database):
     database.replace({"course": courses(4)})
-    frame = database.query_frame("SELECT canvas_id FROM course WHERE canvas_id > :n "
-                                 "ORDER BY canvas_id", {"n": 2})
+    frame = database.query_frame(
+        "SELECT canvas_id FROM course WHERE canvas_id > :n ORDER BY canvas_id", {"n": 2}
+    )
     assert frame["canvas_id"].tolist() == [3, 4]
     name = database.scalar("SELECT name FROM course WHERE canvas_id = :id", {"id": 1})
     assert name == "Course 1"
 
 
 def test_large_replace_rebuilds_the_same_secondary_indexes(mariadb_engine, monkeypatch):
-    monkeypatch.setattr(swap, "DEFERRED_INDEX_MIN_ROWS", 1)
+    monkeypatch.setattr(mysql_swap, "DEFERRED_INDEX_MIN_ROWS", 1)
     database = Database(mariadb_engine, bulk_min_rows=0)
 
     def definition(table: str) -> str:
@@ -238,8 +277,9 @@ def test_large_replace_rebuilds_the_same_secondary_indexes(mariadb_engine, monke
         return re.sub(r" AUTO_INCREMENT=\d+", "", ddl)
 
     before = definition("canvas_course_usage")
-    usage = pd.DataFrame({"course_id": [1, 2], "views": 1, "participations": 1,
-                          "date": [date(2024, 1, 1)] * 2})
+    usage = pd.DataFrame(
+        {"course_id": [1, 2], "views": 1, "participations": 1, "date": [date(2024, 1, 1)] * 2}
+    )
     database.replace({"canvas_course_usage": usage})
     assert definition("canvas_course_usage") == before
     repeated = pd.concat([usage, usage])
@@ -252,16 +292,22 @@ def test_large_replace_rebuilds_the_same_secondary_indexes(mariadb_engine, monke
 def test_float_ids_beyond_exact_float_range_are_refused(database, dtype):
     # A float64 id column past 2**53 has already been rounded: 2**53 + 1 reads as 2**53.
     ids = pd.Series([1.0, None, float(2**53 + 2)], dtype=dtype)
-    frame = pd.DataFrame({"canvas_id": [1, 2, 3], "account_id": ids,
-                          "workflow_state": "available"})
+    frame = pd.DataFrame(
+        {"canvas_id": [1, 2, 3], "account_id": ids, "workflow_state": "available"}
+    )
     with pytest.raises(LoadError, match=r"course\.account_id.*2\*\*53"):
         database.append("course", frame)
     assert database.scalar("SELECT COUNT(*) FROM course") == 0
 
 
 def test_float_ids_within_exact_float_range_load_as_integers(database):
-    frame = pd.DataFrame({"canvas_id": [1.0, float(2**53 - 1)], "account_id": [None, 7.0],
-                          "workflow_state": "available"})
+    frame = pd.DataFrame(
+        {
+            "canvas_id": [1.0, float(2**53 - 1)],
+            "account_id": [None, 7.0],
+            "workflow_state": "available",
+        }
+    )
     database.append("course", frame)
     stored = database.query_frame("SELECT canvas_id, account_id FROM course ORDER BY canvas_id")
     assert stored["canvas_id"].tolist() == [1, 2**53 - 1]
@@ -269,9 +315,15 @@ def test_float_ids_within_exact_float_range_load_as_integers(database):
 
 
 def test_datetimes_for_a_text_column_are_stored_in_the_column_text_form(database):
-    hours = pd.DataFrame({"event_hour_utc": pd.to_datetime(["2024-05-01 10:00:00"]),
-                          "course_id": [1], "event_count": [3],
-                          "event_time_utc_latest": [datetime(2024, 5, 1, 10, 59, tzinfo=UTC)]})
+    hours = pd.DataFrame(
+        {
+            "event_hour_utc": pd.to_datetime(["2024-05-01 10:00:00"]),
+            "course_id": [1],
+            "event_count": [3],
+            "event_time_utc_latest": [datetime(2024, 5, 1, 10, 59, tzinfo=UTC)],
+        }
+    )
     database.append("mivideo_media_started_hourly", hours)
     assert database.scalar("SELECT event_hour_utc FROM mivideo_media_started_hourly") == (
-        "2024-05-01 10:00:00")
+        "2024-05-01 10:00:00"
+    )

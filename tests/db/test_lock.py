@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from db.engine import make_engine
 from db.lock import RunLockLost, RunLockTimeout, run_lock
-from environ import DbSettings
+from settings import DbSettings
 
 WAIT = 30  # bound on thread coordination; never expected to be reached
 
@@ -114,8 +114,9 @@ def test_run_lock_is_reported_lost_when_the_server_drops_its_connection(mariadb_
 
 def test_run_lock_outlives_a_short_server_wait_timeout(mariadb_engine):
     # As on a server whose wait_timeout closes idle sessions after one second.
-    engine = sa.create_engine(mariadb_engine.url,
-                              connect_args={"init_command": "SET SESSION wait_timeout = 1"})
+    engine = sa.create_engine(
+        mariadb_engine.url, connect_args={"init_command": "SET SESSION wait_timeout = 1"}
+    )
     try:
         with run_lock(engine, wait_seconds=1) as held:
             time.sleep(2.5)  # the lock's connection stays idle while a job runs

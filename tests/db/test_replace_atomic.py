@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from db import Database, swap
+from db import Database, mysql_swap
 from db.sqlite import SqliteWriter
 from vocab import LoadError
 
@@ -21,11 +21,15 @@ def generation(gen: int, *, broken: bool = False) -> dict[str, pd.DataFrame]:
     """Course and enrollment rows whose sizes and marker identify generation `gen`."""
     n_courses, n_enrollments = 20 + 10 * gen, 200 + 100 * gen
     course = pd.DataFrame({"canvas_id": range(n_courses), "workflow_state": f"gen{gen}"})
-    enrollment = pd.DataFrame({
-        "canvas_id": range(n_enrollments),
-        "course_id": [i % n_courses for i in range(n_enrollments)],
-        "user_id": pd.array(range(n_enrollments), dtype="Int64"),
-        "workflow_state": f"gen{gen}", "role_type": "StudentEnrollment"})
+    enrollment = pd.DataFrame(
+        {
+            "canvas_id": range(n_enrollments),
+            "course_id": [i % n_courses for i in range(n_enrollments)],
+            "user_id": pd.array(range(n_enrollments), dtype="Int64"),
+            "workflow_state": f"gen{gen}",
+            "role_type": "StudentEnrollment",
+        }
+    )
     if broken:
         enrollment.loc[n_enrollments - 1, "user_id"] = None  # NOT NULL: fails the load
     return {"course": course, "enrollment": enrollment}
@@ -58,9 +62,12 @@ class Reader(threading.Thread):
 
     def _read(self, conn: sa.Connection) -> None:
         with conn.begin():
-            rows = [conn.execute(sa.text(
-                f"SELECT COUNT(*), MIN(workflow_state), MAX(workflow_state) FROM {t}")).one()
-                for t in ("course", "enrollment")]
+            rows = [
+                conn.execute(
+                    sa.text(f"SELECT COUNT(*), MIN(workflow_state), MAX(workflow_state) FROM {t}")
+                ).one()
+                for t in ("course", "enrollment")
+            ]
         with self.progress:
             self.seen.append(tuple(rows))
             self.progress.notify_all()
@@ -85,8 +92,9 @@ def reading(engine: sa.Engine) -> Iterator[Reader]:
     assert not reader.errors, reader.errors
 
 
-def pause_after_each_table(monkeypatch: pytest.MonkeyPatch, dialect: str,
-                           reader_box: list[Reader]) -> None:
+def pause_after_each_table(
+    monkeypatch: pytest.MonkeyPatch, dialect: str, reader_box: list[Reader]
+) -> None:
     """Make the loader wait for two reads after loading each table, i.e. mid-replace."""
 
     def wrap(original: Callable) -> Callable:
@@ -94,10 +102,11 @@ def pause_after_each_table(monkeypatch: pytest.MonkeyPatch, dialect: str,
             result = original(*args, **kwargs)
             reader_box[0].wait_for_reads(2)
             return result
+
         return patched
 
     if dialect == "mysql":
-        monkeypatch.setattr(swap, "_load_stage", wrap(swap._load_stage))
+        monkeypatch.setattr(mysql_swap, "_load_stage", wrap(mysql_swap._load_stage))
     else:
         monkeypatch.setattr(SqliteWriter, "insert", wrap(SqliteWriter.insert))
 
@@ -138,8 +147,10 @@ def test_a_load_failing_halfway_leaves_the_old_generation(any_engine, monkeypatc
             database.replace(generation(2, broken=True))
         reader.wait_for_reads(2)
     assert assert_whole_generations(reader.seen, {1}) == {1}
-    assert database.rows_written == {"course": expected_counts(1)[0],
-                                     "enrollment": expected_counts(1)[1]}
+    assert database.rows_written == {
+        "course": expected_counts(1)[0],
+        "enrollment": expected_counts(1)[1],
+    }
     leftovers = [t for t in sa.inspect(any_engine).get_table_names() if "__" in t]
     assert leftovers == []
 

@@ -6,19 +6,20 @@ from pathlib import Path
 
 CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 
-LEAKY_TESTS = '''
+LEAKY_TESTS = """
 import logging
 
-import environ
+import logs
+import redaction
 
 before = {}
 
 
 def test_configures_logging_and_registers_a_secret():
     before["level"] = logging.getLogger().level
-    before["secrets"] = set(environ._known_secrets)
-    environ.configure_logging("DEBUG")
-    environ.register_secret("leaked-secret-value")
+    before["secrets"] = redaction.known_secrets()
+    logs.configure_logging("DEBUG")
+    redaction.register_secret("leaked-secret-value")
     logging.getLogger("yoyo").setLevel(logging.CRITICAL)
 
 
@@ -26,10 +27,10 @@ def test_next_test_starts_clean():
     root = logging.getLogger()
     assert root.level == before["level"]
     assert [h for h in root.handlers if h.get_name() == "course-inventory"] == []
-    assert environ._known_secrets == before["secrets"]
+    assert redaction.known_secrets() == before["secrets"]
     assert logging.getLogger("yoyo").level != logging.CRITICAL
-    assert environ.redact("leaked-secret-value") == "leaked-secret-value"
-'''
+    assert redaction.redact("leaked-secret-value") == "leaked-secret-value"
+"""
 
 
 def test_logging_and_known_secrets_are_restored_after_each_test(pytester):

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from edx_reports.config import EdxReportsSettings, LmsSettings, StoreSettings
-from environ import Secret
+from redaction import Secret
 from sandbox.lms import server
+from settings import EdxReportsSettings, OpenEdxLmsSettings, ReportStoreSettings, Settings
+from tests.s3_fixtures import S3_KEY_ID, S3_SECRET, s3_bucket, s3_server  # noqa: F401
+from vocab import JobName
 
 STATS = "course-v1:SandboxU+STATS101+2026_Fall"
 DEMO = "edX/DemoX/Demo_Course"
@@ -40,25 +42,23 @@ def start_lms(lms_store: Path) -> Iterator[Callable[..., server.LmsServer]]:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., EdxReportsSettings]:
-    """Trigger-mode settings into a local destination; keyword arguments override fields."""
+def make_settings(
+    tmp_path: Path, job_settings: Callable[..., Settings]
+) -> Callable[..., Settings]:
+    """Run settings whose EDX_REPORTS section triggers into a local destination; keyword
+    arguments replace the section's fields."""
 
-    def make(
-        url: str = "", secret: str = server.CLIENT_SECRET, **fields: Any
-    ) -> EdxReportsSettings:
+    def make(url: str = "", secret: str = server.CLIENT_SECRET, **fields: Any) -> Settings:
         base: dict[str, Any] = {
             "mode": "trigger",
             "course_ids": (STATS, DEMO),
             "reports": ("grade_report", "problem_grade_report", "student_profile_info"),
-            "destination": StoreSettings(local_dir=tmp_path / "filed"),
-            "lms": LmsSettings(url, server.CLIENT_ID, Secret(secret)) if url else None,
+            "destination": ReportStoreSettings(local_dir=tmp_path / "filed"),
+            "lms": OpenEdxLmsSettings(url, server.CLIENT_ID, Secret(secret)) if url else None,
             "poll_interval_s": 0.01,
             "poll_timeout_s": 5.0,
         }
         base.update(fields)
-        return EdxReportsSettings(**base)
+        return job_settings(JobName.EDX_REPORTS, edx_reports=EdxReportsSettings(**base))
 
     return make
-
-
-from tests.s3_fixtures import S3_KEY_ID, S3_SECRET, s3_bucket, s3_server  # noqa: E402, F401

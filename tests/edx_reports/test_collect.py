@@ -11,10 +11,11 @@ import pytest
 
 from db import Database
 from edx_reports import job
-from edx_reports.config import StoreSettings
-from environ import Secret
+from redaction import Secret
 from sandbox.lms import reports
 from sandbox.lms.courses import default_courses
+from settings import ObjectStoreSettings
+from settings import ReportStoreSettings as StoreSettings
 from tests.edx_reports.conftest import CCX, DEMO, S3_KEY_ID, S3_SECRET, STATS
 from vocab import FatalSourceError
 
@@ -94,18 +95,13 @@ def test_collect_from_a_bucket_into_a_bucket(
     )
     for name, content in _report_files(STATS).items():
         client.put_object(Bucket=s3_bucket, Key=f"grades/{_hashed(STATS)}/{name}", Body=content)
-    bucket = {
-        "bucket": s3_bucket,
-        "endpoint_url": s3_server,
-        "access_key_id": S3_KEY_ID,
-        "secret_access_key": Secret(S3_SECRET),
-    }
+    bucket = ObjectStoreSettings(s3_bucket, S3_KEY_ID, Secret(S3_SECRET), endpoint_url=s3_server)
     settings = make_settings(
         mode="collect",
         course_ids=(STATS,),
         layout="by_date",
-        collect_from=StoreSettings(prefix="grades/", **bucket),
-        destination=StoreSettings(prefix="filed/", **bucket),
+        collect_from=StoreSettings(prefix="grades/", bucket=bucket),
+        destination=StoreSettings(prefix="filed/", bucket=bucket),
     )
     job.run(settings, database)
     assert database.scalar("SELECT COUNT(*) FROM edx_report_file WHERE status = 'parsed'") == 3

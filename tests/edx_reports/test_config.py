@@ -1,4 +1,4 @@
-"""The EDX_REPORTS schema section and the settings built from it."""
+"""The EDX_REPORTS section of the configuration, validated and built into settings."""
 
 from __future__ import annotations
 
@@ -8,20 +8,14 @@ from zoneinfo import ZoneInfo
 
 import hjson
 import pytest
-from jsonschema import Draft7Validator
 
-from edx_reports.config import build_settings, semantic_errors
+import environ
+from vocab import ConfigError, JobName
 
-SCHEMA_PATH = Path(__file__).parents[2] / "edx_reports" / "schema_section.hjson"
-
-
-def _validator() -> Draft7Validator:
-    fragment = hjson.loads(SCHEMA_PATH.read_text())
-    schema = {**fragment["EDX_REPORTS"], "definitions": fragment["definitions"]}
-    return Draft7Validator(schema)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def _section(**changes: Any) -> dict[str, Any]:
+def _config(tmp_path: Path, **changes: Any) -> Path:
     section: dict[str, Any] = {
         "lms": {
             "url": "https://lms.example.edu/",
@@ -32,65 +26,74 @@ def _section(**changes: Any) -> dict[str, Any]:
         "destination": {"local_dir": "reports", "prefix": "periodic-"},
     }
     section.update(changes)
-    return section
+    section = {k: v for k, v in section.items() if v is not None}
+    path = tmp_path / "env.hjson"
+    config = {
+        "JOB_NAMES": ["EDX_REPORTS"],
+        "INVENTORY_DB": {"url": "sqlite:///data/x.sqlite"},
+        "EDX_REPORTS": section,
+    }
+    path.write_text(hjson.dumps(config))
+    return path
 
 
-def _errors(section: dict[str, Any]) -> list[str]:
-    return [e.message for e in _validator().iter_errors(section)] + semantic_errors(section)
+def _load(path: Path) -> Any:
+    return environ.load_settings(path, env={})
 
 
-def test_a_minimal_section_validates_and_builds_with_defaults(tmp_path: Path) -> None:
-    section = _section()
-    assert _errors(section) == []
-    settings = build_settings(section, tmp_path)
-    assert settings.mode == "trigger"
-    assert settings.reports == ("grade_report", "problem_grade_report", "student_profile_info")
-    assert settings.destination.local_dir == tmp_path / "reports"
-    assert settings.lms is not None and settings.lms.url == "https://lms.example.edu"
-    assert (settings.layout, settings.by_date_format, settings.max_concurrent_tasks) == (
+def test_a_minimal_section_builds_with_defaults(tmp_path: Path) -> None:
+    settings = _load(_config(tmp_path))
+    assert settings.job_names == (JobName.EDX_REPORTS,)
+    section = settings.edx_reports
+    assert section.mode == "trigger"
+    assert section.reports == ("grade_report", "problem_grade_report", "student_profile_info")
+    assert section.destination.local_dir == environ.ROOT_DIR / "reports"  # like DATA_DIR
+    assert section.destination.prefix == "periodic-"
+    assert section.lms.url == "https://lms.example.edu"
+    assert (section.layout, section.by_date_format, section.max_concurrent_tasks) == (
         "regular",
         "%Y/%m/%d",
         1,
     )
-    assert settings.time_zone == ZoneInfo("UTC")
+    assert section.time_zone == ZoneInfo("UTC")
     assert "s3cr3t-value" not in repr(settings)
 
 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"layout": "nested"}, "is not one of"),
-        ({"course_ids": []}, "should be non-empty"),
+        ({"layout": "nested"}, "EDX_REPORTS.layout"),
+        ({"course_ids": []}, "EDX_REPORTS.course_ids"),
         ({"course_ids": ["not a course"]}, "does not match"),
         ({"reports": ["grade_report", "enrollment_report"]}, "is not one of"),
-        ({"max_concurrent_tasks": 0}, "less than the minimum"),
-        ({"destination": {"prefix": "x/"}}, "is not valid under any of the given schemas"),
-        ({"lms": None, "mode": "collect"}, "is not of type 'object'"),
+        ({"max_concurrent_tasks": 0}, "EDX_REPORTS.max_concurrent_tasks"),
+        ({"destination": {"prefix": "x/"}}, "EDX_REPORTS.destination"),
+        ({"lms": None}, "EDX_REPORTS.lms: mode 'trigger' needs the LMS url"),
         ({"time_zone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
-        ({"only_ccx": True}, "only_ccx needs include_ccx"),
-        ({"mode": "both"}, "needs the report store to read at config.EDX_REPORTS.collect_from"),
+        ({"only_ccx": True}, "only_ccx: needs include_ccx"),
+        ({"mode": "both"}, "EDX_REPORTS.collect_from: mode 'both' needs the report store"),
     ],
 )
-def test_bad_sections_name_the_problem(changes: dict[str, Any], expected: str) -> None:
-    assert any(expected in message for message in _errors(_section(**changes))), _errors(
-        _section(**changes)
-    )
+def test_bad_sections_name_the_problem(
+    tmp_path: Path, changes: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _load(_config(tmp_path, **changes))
+    assert any(expected in error for error in raised.value.errors), raised.value.errors
+    assert "s3cr3t-value" not in str(raised.value)
 
 
-def test_collect_mode_needs_no_lms(tmp_path: Path) -> None:
-    section = _section(
-        mode="collect",
-        collect_from={
-            "bucket": "lms-reports",
-            "prefix": "grades/",
-            "endpoint_url": "http://127.0.0.1:9000",
-            "access_key_id": "k",
-            "secret_access_key": "bucket-secret-1",
-        },
-    )
-    del section["lms"]
-    assert _errors(section) == []
-    settings = build_settings(section, tmp_path)
-    assert settings.lms is None and settings.collect_from is not None
-    assert settings.collect_from.describe == "s3://lms-reports/grades/"
+def test_collect_mode_needs_no_lms_and_reads_a_bucket(tmp_path: Path) -> None:
+    bucket = {
+        "bucket": "lms-reports",
+        "prefix": "grades/",
+        "endpoint_url": "http://127.0.0.1:9000",
+        "access_key_id": "k",
+        "secret_access_key": "bucket-secret-1",
+    }
+    settings = _load(_config(tmp_path, mode="collect", lms=None, collect_from=bucket))
+    section = settings.edx_reports
+    assert section.lms is None and section.collect_from is not None
+    assert section.collect_from.describe == "s3://lms-reports/grades/"
+    assert section.collect_from.bucket.secret_access_key.value == "bucket-secret-1"
     assert "bucket-secret-1" not in repr(settings)

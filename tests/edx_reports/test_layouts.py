@@ -13,6 +13,7 @@ from edx_reports.filenames import (
     parse_report_filename,
     report_filename,
 )
+from edx_reports.filing import stored_name
 from edx_reports.layouts import course_hash, object_key, parent_dir
 
 DEMO = "edX/DemoX/Demo_Course"
@@ -122,3 +123,19 @@ def test_ccx_names_with_and_without_the_suffix() -> None:
 )
 def test_other_files_are_not_reports_of_the_course(name: str) -> None:
     assert parse_report_filename(name, DEMO) is None
+
+
+def test_ccx_files_get_their_suffix_only_where_folders_are_shared() -> None:
+    ccx = "ccx-v1:SandboxU+STATS101+2026_Fall+ccx@3"
+    name = parse_report_filename(
+        "SandboxU_STATS101_2026_Fall_grade_report_2026-11-21-0300.csv", ccx
+    )
+    assert name is not None
+    assert stored_name(ccx, name, "regular") == name.name
+    for layout in ("by_date", "flat"):
+        assert stored_name(ccx, name, layout) == (
+            "SandboxU_STATS101_2026_Fall_ccx_3_grade_report_2026-11-21-0300.csv"
+        )
+    master = "course-v1:SandboxU+STATS101+2026_Fall"
+    plain = parse_report_filename(name.name, master)
+    assert plain is not None and stored_name(master, plain, "flat") == name.name

@@ -12,10 +12,11 @@ import requests
 
 from db import Database
 from edx_reports import job
-from edx_reports.config import LmsSettings
 from edx_reports.layouts import course_hash
-from environ import Secret
+from redaction import Secret
 from sandbox.lms import server
+from settings import OpenEdxLmsSettings as LmsSettings
+from settings import ReportStoreSettings
 from sources.edx_lms import LmsClient
 from tests.edx_reports.conftest import CCX, DEMO, MATH, STATS
 from vocab import FatalSourceError
@@ -69,8 +70,9 @@ def test_already_running_is_waited_on_not_triggered_again(
     lms = start_lms(polls_to_finish=2)
     lms.state.start_task(DEMO, "grade_course")  # an instructor started it from the dashboard
     settings = make_settings(lms.url, course_ids=(DEMO,), reports=("grade_report",))
-    legacy = replace(settings, lms=replace(settings.lms, listing_api="legacy"))
-    job.run(legacy, database)
+    section = settings.edx_reports
+    legacy = replace(section, lms=replace(section.lms, listing_api="legacy"))
+    job.run(replace(settings, edx_reports=legacy), database)
     assert lms.state.triggers == [(DEMO, "grade_course")]
     assert len(lms.state.tasks) == 1  # the 400 answer started nothing new
     assert _files(database) == [(DEMO, "grade_report", "parsed")]
@@ -130,16 +132,13 @@ def test_by_date_layout_with_a_prefix_without_slash(
     sqlite_engine, start_lms: Start, make_settings: Callable, tmp_path: Path
 ) -> None:
     lms = start_lms(polls_to_finish=1)
+    destination = ReportStoreSettings(local_dir=tmp_path / "filed", prefix="periodic-")
     settings = make_settings(
-        lms.url, course_ids=(DEMO,), reports=("grade_report",), layout="by_date"
-    )
-    settings = type(settings)(
-        **{
-            **settings.__dict__,
-            "destination": type(settings.destination)(
-                local_dir=tmp_path / "filed", prefix="periodic-"
-            ),
-        }
+        lms.url,
+        course_ids=(DEMO,),
+        reports=("grade_report",),
+        layout="by_date",
+        destination=destination,
     )
     job.run(settings, Database(sqlite_engine))
     [path] = (tmp_path / "filed").rglob("*.csv")

@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from environ import DbSettings, MiVideoSettings, Secret, Settings
 from mivideo.transform import floor_hour
-from sandbox import bigquery_api, kaltura_api
-from sandbox.generator import build_university
-from sandbox.kaltura_media import MediaEntry, generate_media
-from sandbox.udp_events import KAF_APPS, UdpEvent, generate_events
+from redaction import Secret
+from sandbox import bigquery as bigquery_api
+from sandbox import kaltura as kaltura_api
+from sandbox.bigquery.events import KAF_APPS, UdpEvent, generate_events
+from sandbox.kaltura.media import MediaEntry, generate_media
+from sandbox.university import build_university
+from settings import BigQuerySettings, DbSettings, KalturaSettings, MiVideoSettings, Settings
 from sources import kaltura
 from vocab import JobName
 
@@ -57,9 +59,11 @@ class Kaltura:
 
     def listed(self, since: int = 0) -> list[MediaEntry]:
         """Truth: entries media.list returns for the prefix from ``since`` on."""
-        return [entry for entry in self.library.entries()
-                if entry.created_at >= since and kaltura_api.in_categories(entry.categories,
-                                                                            [PREFIX])]
+        return [
+            entry
+            for entry in self.library.entries()
+            if entry.created_at >= since and kaltura_api.in_categories(entry.categories, [PREFIX])
+        ]
 
 
 @pytest.fixture(autouse=True)
@@ -86,11 +90,16 @@ def _start_udp(course_ids: list[int], hour_now: datetime, **options: Any) -> Ite
 
 
 def _start_kaltura(course_ids: list[int], hour_now: datetime, **options: Any) -> Iterator[Kaltura]:
-    media = generate_media(course_ids, start=hour_now - timedelta(days=20),
-                           end=hour_now - timedelta(hours=2), count=700)
+    media = generate_media(
+        course_ids,
+        start=hour_now - timedelta(days=20),
+        end=hour_now - timedelta(hours=2),
+        count=700,
+    )
     library = kaltura_api.MediaLibrary(media)
-    with kaltura_api.start(library, partner_id=PARTNER_ID, admin_secret=KALTURA_SECRET,
-                           **options) as server:
+    with kaltura_api.start(
+        library, partner_id=PARTNER_ID, admin_secret=KALTURA_SECRET, **options
+    ) as server:
         yield Kaltura(library, server.url)
 
 
@@ -105,8 +114,10 @@ def kaltura_media(course_ids: list[int], hour_now: datetime) -> Iterator[Kaltura
 
 
 @pytest.fixture
-def fresh_sources(course_ids: list[int], hour_now: datetime,
-                  ) -> Iterator[Callable[[], tuple[Udp, Kaltura]]]:
+def fresh_sources(
+    course_ids: list[int],
+    hour_now: datetime,
+) -> Iterator[Callable[[], tuple[Udp, Kaltura]]]:
     """Start another pair of emulators over the same seeded data, stopped after the test."""
     with ExitStack() as stack:
 
@@ -118,24 +129,60 @@ def fresh_sources(course_ids: list[int], hour_now: datetime,
         yield start
 
 
-def _mivideo_config(udp_url: str, kaltura_url: str, default_start: datetime,
-                   **overrides: Any) -> MiVideoSettings:
+def _mivideo_config(
+    udp_url: str, kaltura_url: str, default_start: datetime, **overrides: Any
+) -> MiVideoSettings:
+    """MIVIDEO settings for the emulators; overrides name a field of any part."""
+    timeout = overrides.pop("request_timeout", 30.0)
+    bigquery = BigQuerySettings(
+        service_account_json=None,
+        project="sandbox-project",
+        api_endpoint=udp_url,
+        request_timeout=timeout,
+    )
+    kaltura = KalturaSettings(
+        partner_id=PARTNER_ID,
+        user_secret=Secret(KALTURA_SECRET),
+        service_url=kaltura_url,
+        request_timeout=timeout,
+    )
     cfg = MiVideoSettings(
-        default_last_timestamp=default_start, service_account_json=None,
-        bigquery_project="sandbox-project", bigquery_api_endpoint=udp_url,
-        events_table=bigquery_api.DEFAULT_TABLE, kaf_app_urls=KAF_APPS,
-        events_lookback_hours=48, kaltura_partner_id=PARTNER_ID,
-        kaltura_user_secret=Secret(KALTURA_SECRET), kaltura_categories_full_name_in=PREFIX,
-        kaltura_service_url=kaltura_url, request_timeout=30.0,
+        bigquery=_replace_known(bigquery, overrides),
+        kaltura=_replace_known(kaltura, overrides),
+        default_last_timestamp=default_start,
+        events_table=bigquery_api.DEFAULT_TABLE,
+        kaf_app_urls=KAF_APPS,
+        events_lookback_hours=48,
+        categories_full_name_in=PREFIX,
     )
     return replace(cfg, **overrides)
 
 
+def _replace_known(part: Any, overrides: dict[str, Any]) -> Any:
+    """``part`` with the overrides naming its fields applied (and taken out of overrides)."""
+    mine = {name: overrides.pop(name) for name in list(overrides) if name in fields_of(part)}
+    return replace(part, **mine)
+
+
+def fields_of(part: Any) -> set[str]:
+    return {f.name for f in fields(part)}
+
+
 def _job_settings(tmp_path: Path, cfg: MiVideoSettings) -> Settings:
     return Settings(
-        log_level="INFO", log_format="text", job_names=(JobName.MIVIDEO,), create_csvs=False,
-        max_req_attempts=3, num_async_workers=2, data_dir=tmp_path, config_dir=tmp_path,
-        db=DbSettings("sqlite://"), canvas=None, udw=None, mivideo=cfg, zoom=None,
+        log_level="INFO",
+        log_format="text",
+        job_names=(JobName.MIVIDEO,),
+        create_csvs=False,
+        max_req_attempts=3,
+        num_async_workers=2,
+        data_dir=tmp_path,
+        config_dir=tmp_path,
+        db=DbSettings("sqlite://"),
+        canvas=None,
+        udw=None,
+        mivideo=cfg,
+        zoom=None,
     )
 
 
@@ -159,7 +206,8 @@ def _snapshot(engine: sa.Engine, *, with_ids: bool = True) -> dict[str, pd.DataF
                 frame = frame.drop(columns=["id"])
             frames[table] = frame.sort_values(ORDER[table]).reset_index(drop=True)
         frames["etl_cursor"] = pd.read_sql_query(
-            sa.text("SELECT name, value FROM etl_cursor ORDER BY name"), conn)
+            sa.text("SELECT name, value FROM etl_cursor ORDER BY name"), conn
+        )
     return frames
 
 

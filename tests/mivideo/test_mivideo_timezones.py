@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from db import Database
 from mivideo import job
-from mivideo.media import CURSOR
-from sandbox.kaltura_media import generate_media
-from sandbox.udp_events import events_at
+from mivideo.job import CURSOR
+from sandbox.bigquery.events import events_at
+from sandbox.kaltura.media import generate_media
 
 
 def run_twice(engine, udp, kaltura_media, settings, course_ids, hour_now):
@@ -26,16 +26,29 @@ def run_twice(engine, udp, kaltura_media, settings, course_ids, hour_now):
         last = conn.execute(sa.text("SELECT MAX(created_at) FROM mivideo_media_created")).scalar()
         conn.execute(sa.text("DELETE FROM etl_cursor WHERE name = :name"), {"name": CURSOR})
     last_utc = pd.Timestamp(last).tz_localize(UTC).to_pydatetime()
-    kaltura_media.library.add(generate_media(
-        course_ids, start=last_utc + timedelta(seconds=1), end=last_utc + timedelta(hours=3),
-        count=30, seed=61))
+    kaltura_media.library.add(
+        generate_media(
+            course_ids,
+            start=last_utc + timedelta(seconds=1),
+            end=last_utc + timedelta(hours=3),
+            count=30,
+            seed=61,
+        )
+    )
     udp.deliver(events_at(course_ids, [hour_now - timedelta(hours=7, minutes=5)], seed=62))
     job.run(settings, Database(engine))
 
 
 def test_detroit_and_utc_processes_load_identical_tables(
-        any_engine, course_ids, hour_now, make_settings, snapshot, wipe, process_timezone,
-        fresh_sources):
+    any_engine,
+    course_ids,
+    hour_now,
+    make_settings,
+    snapshot,
+    wipe,
+    process_timezone,
+    fresh_sources,
+):
     results = {}
     for zone in ("America/Detroit", "UTC"):
         wipe(any_engine)

@@ -15,7 +15,8 @@ from vocab import ConfigError
 def entries(*rows: tuple[str, str | None]) -> pd.DataFrame:
     return transform.media_entries(
         {"id": media_id, "name": "n", "created_at": 0, "duration": 1, "categories": categories}
-        for media_id, categories in rows)
+        for media_id, categories in rows
+    )
 
 
 def links(*rows: tuple[str, int, bool]) -> pd.DataFrame:
@@ -55,42 +56,74 @@ def test_repeated_categories_and_entries_give_one_link():
 
 def test_several_configured_roots_are_all_parsed():
     media = entries(("1_a", "A.B>site>channels>1,C>site>channels>2>InContext,AxB>site>channels>3"))
-    assert_frame_equal(transform.media_courses(media, "A.B, C"),
-                       links(("1_a", 1, False), ("1_a", 2, True)))
+    assert_frame_equal(
+        transform.media_courses(media, "A.B, C"), links(("1_a", 1, False), ("1_a", 2, True))
+    )
 
 
 def test_media_created_rows_are_utc_and_fit_the_table():
-    media = transform.media_entries([
-        {"id": "1_a", "name": "x" * 600, "created_at": 1_700_000_000, "duration": 30,
-         "categories": ""},
-        {"id": "1_b", "name": None, "created_at": 1_700_000_001, "duration": None,
-         "categories": ""},
-    ])
-    expected = pd.DataFrame({
-        "id": ["1_a", "1_b"],
-        "created_at": pd.to_datetime(["2023-11-14 22:13:20", "2023-11-14 22:13:21"], utc=True),
-        "name": ["x" * 512, None],
-        "duration": pd.array([30, None], dtype="Int64"),
-    }).astype({"id": "str", "created_at": "datetime64[us, UTC]"})
+    media = transform.media_entries(
+        [
+            {
+                "id": "1_a",
+                "name": "x" * 600,
+                "created_at": 1_700_000_000,
+                "duration": 30,
+                "categories": "",
+            },
+            {
+                "id": "1_b",
+                "name": None,
+                "created_at": 1_700_000_001,
+                "duration": None,
+                "categories": "",
+            },
+        ]
+    )
+    expected = pd.DataFrame(
+        {
+            "id": ["1_a", "1_b"],
+            "created_at": pd.to_datetime(["2023-11-14 22:13:20", "2023-11-14 22:13:21"], utc=True),
+            "name": ["x" * 512, None],
+            "duration": pd.array([30, None], dtype="Int64"),
+        }
+    ).astype({"id": "str", "created_at": "datetime64[us, UTC]"})
     assert_frame_equal(transform.media_created(media), expected)
 
 
 def test_hourly_counts_keep_decimal_course_ids_and_merge_spellings():
-    latest = pd.to_datetime(["2024-03-01 10:59:00", "2024-03-01 10:30:00", "2024-03-01 11:00:00",
-                             "2024-03-01 11:05:00", "2024-03-01 11:06:00"], utc=True)
-    raw = pd.DataFrame({
-        "event_hour_utc": ["2024-03-01 10", "2024-03-01 10", "2024-03-01 11", "2024-03-01 11",
-                           "2024-03-01 11"],
-        "course_id": ["12", "012", "abc", "", "12 "],
-        "event_time_utc_latest": latest,
-        "event_count": pd.array([3, 2, 5, 1, 1], dtype="Int64"),
-    })
-    expected = pd.DataFrame({
-        "event_hour_utc": ["2024-03-01 10"],
-        "course_id": [12],
-        "event_time_utc_latest": pd.to_datetime(["2024-03-01 10:59:00"], utc=True),
-        "event_count": [5],
-    }).astype({"event_hour_utc": "str", "event_time_utc_latest": "datetime64[us, UTC]"})
+    latest = pd.to_datetime(
+        [
+            "2024-03-01 10:59:00",
+            "2024-03-01 10:30:00",
+            "2024-03-01 11:00:00",
+            "2024-03-01 11:05:00",
+            "2024-03-01 11:06:00",
+        ],
+        utc=True,
+    )
+    raw = pd.DataFrame(
+        {
+            "event_hour_utc": [
+                "2024-03-01 10",
+                "2024-03-01 10",
+                "2024-03-01 11",
+                "2024-03-01 11",
+                "2024-03-01 11",
+            ],
+            "course_id": ["12", "012", "abc", "", "12 "],
+            "event_time_utc_latest": latest,
+            "event_count": pd.array([3, 2, 5, 1, 1], dtype="Int64"),
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "event_hour_utc": ["2024-03-01 10"],
+            "course_id": [12],
+            "event_time_utc_latest": pd.to_datetime(["2024-03-01 10:59:00"], utc=True),
+            "event_count": [5],
+        }
+    ).astype({"event_hour_utc": "str", "event_time_utc_latest": "datetime64[us, UTC]"})
     assert_frame_equal(transform.hourly_counts(raw), expected)
 
 
@@ -105,8 +138,10 @@ def test_events_window_recomputes_whole_hours_back_from_the_watermark():
     now = datetime(2024, 3, 10, 14, 25, tzinfo=UTC)
     watermark = datetime(2024, 3, 10, 13, 41, 7, tzinfo=UTC)
     since, until = transform.events_window(watermark, datetime(2020, 1, 1, tzinfo=UTC), 48, now)
-    assert (since, until) == (datetime(2024, 3, 8, 13, tzinfo=UTC),
-                              datetime(2024, 3, 10, 14, tzinfo=UTC))
+    assert (since, until) == (
+        datetime(2024, 3, 8, 13, tzinfo=UTC),
+        datetime(2024, 3, 10, 14, tzinfo=UTC),
+    )
 
 
 def test_events_window_starts_from_the_default_on_an_empty_table():
@@ -126,12 +161,15 @@ def test_long_windows_are_cut_into_consecutive_chunks():
     assert transform.window_chunks(until, until, 31) == []
 
 
-@pytest.mark.parametrize("value", [
-    datetime(2024, 3, 10, 5, 6, 7),  # noqa: DTZ001 - MariaDB gives naive UTC
-    "2024-03-10 05:06:07",  # SQLite gives text
-    "2024-03-10T05:06:07+00:00",  # the cursor
-    datetime(2024, 3, 10, 0, 6, 7, tzinfo=timezone(timedelta(hours=-5))),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2024, 3, 10, 5, 6, 7),  # noqa: DTZ001 - MariaDB gives naive UTC
+        "2024-03-10 05:06:07",  # SQLite gives text
+        "2024-03-10T05:06:07+00:00",  # the cursor
+        datetime(2024, 3, 10, 0, 6, 7, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
 def test_database_times_are_read_as_utc(value):
     assert transform.as_utc(value) == datetime(2024, 3, 10, 5, 6, 7, tzinfo=UTC)
     assert transform.as_utc(value).utcoffset() == timedelta(0)

@@ -1,4 +1,4 @@
-"""Pure transforms of the CANVAS_LTI and ONLINE_MEETINGS jobs."""
+"""Pure transforms of the ONLINE_MEETINGS job."""
 
 from __future__ import annotations
 
@@ -6,93 +6,56 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from pandas.testing import assert_frame_equal
 
 from online_meetings import transform
 
-ZOOM, BLUEJEANS, OTHER = 25194, 4352, 999
 
-
-def _tab(tool: int | str, **extra: object) -> dict[str, object]:
-    tab_id = tool if isinstance(tool, str) else f"context_external_tool_{tool}"
-    return {"id": tab_id, "label": "Meet", "type": "external", **extra}
-
-
-def test_tool_id_from_tab_id_only() -> None:
-    assert transform.tool_id({"id": "context_external_tool_25194", "label": "x"}) == 25194
-    assert transform.tool_id({"id": "home", "label": "Zoom"}) is None
-    assert transform.tool_id({"id": "context_external_tool_"}) is None
-    assert transform.tool_id({}) is None
-
-
-def test_placements_keep_visible_known_tools() -> None:
-    courses = [
-        {"id": 1, "account_id": 10, "name": "Algebra"},
-        {"id": 2, "account_id": 11, "name": "Biology"},
-        {"id": 3, "account_id": 11, "name": "No tabs"},
-    ]
-    tabs = {
-        1: [_tab("home"), _tab(ZOOM, label="Renamed"), _tab(BLUEJEANS, hidden=True)],
-        2: [_tab(OTHER), _tab(BLUEJEANS), _tab(BLUEJEANS)],
-    }
-    frame = transform.placements_frame(courses, tabs, {ZOOM, BLUEJEANS})
-    expected = pd.DataFrame({
-        "course_id": [1, 2], "account_id": pd.array([10, 11], dtype="Int64"),
-        "course_name": ["Algebra", "Biology"], "placement_type_id": [ZOOM, BLUEJEANS],
-    })
-    assert_frame_equal(frame.reset_index(drop=True), expected)
-
-
-def test_placements_empty() -> None:
-    frame = transform.placements_frame([], {}, {ZOOM})
-    assert list(frame.columns) == transform.PLACEMENT_COLUMNS[1:] and frame.empty
-    none = pd.DataFrame(columns=["id", *transform.PLACEMENT_KEY])
-    ids = transform.assign_placement_ids(frame, none)
-    assert list(ids.columns) == transform.PLACEMENT_COLUMNS and ids.empty
-
-
-def test_ids_are_kept_and_new_pairs_numbered_above_the_max() -> None:
-    placements = pd.DataFrame({
-        "course_id": [5, 1, 7, 3], "account_id": [1, 1, 1, 1], "course_name": list("abcd"),
-        "placement_type_id": [ZOOM, ZOOM, ZOOM, BLUEJEANS],
-    })
-    existing = pd.DataFrame({"id": [4, 9], "course_id": [1, 2],
-                             "placement_type_id": [ZOOM, ZOOM]})
-    frame = transform.assign_placement_ids(placements, existing, high_water=12)
-    assert frame.set_index("course_id")["id"].to_dict() == {1: 4, 3: 13, 5: 14, 7: 15}
-    assert frame["id"].is_monotonic_increasing
-
-
-def test_ids_without_high_water_start_above_current_max() -> None:
-    placements = pd.DataFrame({"course_id": [2], "account_id": [1], "course_name": ["b"],
-                               "placement_type_id": [ZOOM]})
-    existing = pd.DataFrame({"id": [9], "course_id": [1], "placement_type_id": [ZOOM]})
-    assert transform.assign_placement_ids(placements, existing)["id"].tolist() == [10]
-
-
-@pytest.mark.parametrize(("value", "minutes"), [
-    ("03:55:08", 235), ("01:25", 1), ("00:20", 0), ("29:31", 30), ("100:00:00", 6000),
-    (45, 45), ("45", 45), (12.6, 13), (None, None), ("", None), ("soon", None),
-    ("1:2:3:4", None), (True, None),
-])
+@pytest.mark.parametrize(
+    ("value", "minutes"),
+    [
+        ("03:55:08", 235),
+        ("01:25", 1),
+        ("00:20", 0),
+        ("29:31", 30),
+        ("100:00:00", 6000),
+        (45, 45),
+        ("45", 45),
+        (12.6, 13),
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("1:2:3:4", None),
+        (True, None),
+    ],
+)
 def test_parse_duration(value: object, minutes: int | None) -> None:
     assert transform.parse_duration_minutes(value) == minutes
 
 
 def _meeting(uuid: str, start: str | None, **extra: object) -> dict[str, object]:
-    return {"uuid": uuid, "id": 123, "topic": "T", "email": "h@example.edu",
-            "start_time": start, "end_time": None, "duration": "01:30:00",
-            "participants": 4, **extra}
+    return {
+        "uuid": uuid,
+        "id": 123,
+        "topic": "T",
+        "email": "h@example.edu",
+        "start_time": start,
+        "end_time": None,
+        "duration": "01:30:00",
+        "participants": 4,
+        **extra,
+    }
 
 
 def test_meetings_frame_rows_and_estimate() -> None:
-    frame = transform.meetings_frame({
-        date(2024, 3, 1): [_meeting("a", "2024-03-01T23:50:00Z"), _meeting("", None)],
-        date(2024, 3, 2): [
-            _meeting("a", "2024-03-01T23:50:00Z", participants=5),
-            _meeting("b", None, duration=None, participants=None),
-        ],
-    })
+    frame = transform.meetings_frame(
+        {
+            date(2024, 3, 1): [_meeting("a", "2024-03-01T23:50:00Z"), _meeting("", None)],
+            date(2024, 3, 2): [
+                _meeting("a", "2024-03-01T23:50:00Z", participants=5),
+                _meeting("b", None, duration=None, participants=None),
+            ],
+        }
+    )
     assert list(frame.columns) == transform.MEETING_COLUMNS
     rows = frame.set_index("uuid")
     assert rows.loc["a", "participants"] == 5  # the later listing wins
@@ -112,8 +75,14 @@ def test_meetings_frame_empty() -> None:
 
 
 def test_long_host_and_topic_are_made_to_fit() -> None:
-    frame = transform.meetings_frame({date(2024, 3, 1): [
-        _meeting("a", "2024-03-01T10:00:00Z", email="x" * 80 + "@example.edu", topic="t" * 400),
-    ]})
+    frame = transform.meetings_frame(
+        {
+            date(2024, 3, 1): [
+                _meeting(
+                    "a", "2024-03-01T10:00:00Z", email="x" * 80 + "@example.edu", topic="t" * 400
+                ),
+            ]
+        }
+    )
     assert pd.isna(frame.loc[0, "host_id"])
     assert len(frame.loc[0, "topic"]) == transform.TOPIC_MAX

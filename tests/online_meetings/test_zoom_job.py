@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from db import Database
-from environ import Settings, ZoomSettings
-from online_meetings import transform
-from online_meetings import zoom as job
-from sandbox import zoom_api, zoom_data
-from sandbox.server import Request, Response, RunningServer, start_server
+from online_meetings import job, transform
+from sandbox.web import Request, Response, RunningServer, start_server
+from sandbox.zoom import emulator as zoom_api
+from sandbox.zoom import meetings as zoom_data
+from settings import Settings, ZoomSettings
 from vocab import DataSourceName, JobName, RetriableSourceError
 
 TODAY = date(2024, 5, 20)
@@ -35,9 +35,12 @@ def account() -> zoom_data.ZoomAccount:
 
 
 @pytest.fixture
-def settings(server: RunningServer, account: zoom_data.ZoomAccount,
-             job_settings: Callable[..., Settings],
-             zoom_config: Callable[..., ZoomSettings]) -> Settings:
+def settings(
+    server: RunningServer,
+    account: zoom_data.ZoomAccount,
+    job_settings: Callable[..., Settings],
+    zoom_config: Callable[..., ZoomSettings],
+) -> Settings:
     zoom = zoom_config(zoom_api.urls(server), account, first_day=FIRST_DAY, lookback_days=2)
     return job_settings(JobName.ONLINE_MEETINGS, zoom=zoom, max_req_attempts=2)
 
@@ -46,8 +49,9 @@ def _table(database: Database) -> pd.DataFrame:
     return database.query_frame(f"SELECT {COLUMNS} FROM zoom_meeting ORDER BY uuid")
 
 
-def _truth(account: zoom_data.ZoomAccount, first: date = FIRST_DAY,
-           last: date = YESTERDAY) -> list[dict]:
+def _truth(
+    account: zoom_data.ZoomAccount, first: date = FIRST_DAY, last: date = YESTERDAY
+) -> list[dict]:
     return account.meetings_between(first, last)
 
 
@@ -59,17 +63,20 @@ def test_first_run_loads_every_day_up_to_yesterday(
     table = _table(database)
     assert sorted(table["uuid"]) == sorted(m["uuid"] for m in expected)
     assert int(table["participants"].sum()) == sum(m["participants"] for m in expected)
-    estimate = sum(m["participants"] * transform.parse_duration_minutes(m["duration"])
-                   for m in expected)
+    estimate = sum(
+        m["participants"] * transform.parse_duration_minutes(m["duration"]) for m in expected
+    )
     assert int(table["participant_minutes_est"].sum()) == estimate
     assert pd.to_datetime(table["meeting_day"]).dt.date.max() <= YESTERDAY
     assert database.get_cursor(job.CURSOR_NAME) == YESTERDAY.isoformat()
-    assert statuses == [job.DataSourceStatus(DataSourceName.ZOOM_API,
-                                             datetime(2024, 5, 20, tzinfo=UTC))]
+    assert statuses == [
+        job.DataSourceStatus(DataSourceName.ZOOM_API, datetime(2024, 5, 20, tzinfo=UTC))
+    ]
 
 
-def test_rerun_changes_nothing(settings: Settings, database: Database,
-                               emulator: zoom_api.ZoomEmulator) -> None:
+def test_rerun_changes_nothing(
+    settings: Settings, database: Database, emulator: zoom_api.ZoomEmulator
+) -> None:
     job.run(settings, database)
     before = _table(database)
     job.run(settings, database)
@@ -104,7 +111,8 @@ def test_cursor_falls_back_to_the_newest_meeting_day(
 
 
 def test_throttled_requests_are_waited_out(
-    account: zoom_data.ZoomAccount, sqlite_database: Database,
+    account: zoom_data.ZoomAccount,
+    sqlite_database: Database,
     job_settings: Callable[..., Settings],
     zoom_config: Callable[..., ZoomSettings],
 ) -> None:
@@ -117,7 +125,8 @@ def test_throttled_requests_are_waited_out(
 
 
 def test_token_revoked_mid_run_is_renewed_once(
-    account: zoom_data.ZoomAccount, sqlite_database: Database,
+    account: zoom_data.ZoomAccount,
+    sqlite_database: Database,
     job_settings: Callable[..., Settings],
     zoom_config: Callable[..., ZoomSettings],
 ) -> None:
@@ -125,8 +134,11 @@ def test_token_revoked_mid_run_is_renewed_once(
     revoked: list[bool] = []
 
     def revoke_on_third_list(request: Request) -> Response:
-        if request.path == zoom_api.MEETINGS_PATH and emulator.meeting_requests == 2 \
-                and not revoked:
+        if (
+            request.path == zoom_api.MEETINGS_PATH
+            and emulator.meeting_requests == 2
+            and not revoked
+        ):
             revoked.append(True)
             emulator.revoke_tokens()
         return emulator(request)
@@ -139,8 +151,11 @@ def test_token_revoked_mid_run_is_renewed_once(
 
 
 def test_zoom_failure_leaves_table_and_cursor_untouched(
-    settings: Settings, database: Database, account: zoom_data.ZoomAccount,
-    emulator: zoom_api.ZoomEmulator, job_settings: Callable[..., Settings],
+    settings: Settings,
+    database: Database,
+    account: zoom_data.ZoomAccount,
+    emulator: zoom_api.ZoomEmulator,
+    job_settings: Callable[..., Settings],
     zoom_config: Callable[..., ZoomSettings],
 ) -> None:
     job.run(settings, database)
@@ -175,13 +190,25 @@ def test_nothing_to_load_before_the_first_day(
 
 
 def test_days_to_load(zoom_config: Callable[..., ZoomSettings]) -> None:
-    zoom = zoom_config({"base_url": "", "token_url": ""}, zoom_data.ZoomAccount(),
-                       first_day=date(2024, 5, 1), lookback_days=3)
-    assert job.days_to_load(None, zoom, today=date(2024, 5, 3)) == [date(2024, 5, 1),
-                                                                   date(2024, 5, 2)]
+    zoom = zoom_config(
+        {"base_url": "", "token_url": ""},
+        zoom_data.ZoomAccount(),
+        first_day=date(2024, 5, 1),
+        lookback_days=3,
+    )
+    assert job.days_to_load(None, zoom, today=date(2024, 5, 3)) == [
+        date(2024, 5, 1),
+        date(2024, 5, 2),
+    ]
     assert job.days_to_load(date(2024, 5, 10), zoom, today=date(2024, 5, 12)) == [
-        date(2024, 5, 7), date(2024, 5, 8), date(2024, 5, 9), date(2024, 5, 10),
-        date(2024, 5, 11)]
+        date(2024, 5, 7),
+        date(2024, 5, 8),
+        date(2024, 5, 9),
+        date(2024, 5, 10),
+        date(2024, 5, 11),
+    ]
     assert job.days_to_load(date(2024, 5, 2), zoom, today=date(2024, 5, 3)) == [
-        date(2024, 5, 1), date(2024, 5, 2)]
+        date(2024, 5, 1),
+        date(2024, 5, 2),
+    ]
     assert job.days_to_load(None, zoom, today=date(2024, 5, 1)) == []

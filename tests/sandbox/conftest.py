@@ -7,9 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from sandbox import canvas_api
-from sandbox.generator import build_university
-from sandbox.university import University
+from sandbox import canvas as canvas_api
+from sandbox.university import University, build_university
 
 TOKEN = "sandbox-token"
 

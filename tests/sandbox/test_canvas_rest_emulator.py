@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from sandbox import canvas_api
-from sandbox.server import Faults, Response
+from sandbox import canvas as canvas_api
 from sandbox.university import University
+from sandbox.web import Faults, Response
 
 FALL = 164
 
@@ -32,12 +32,19 @@ def test_auth_is_required(canvas_server: canvas_api.CanvasServer) -> None:
     assert wrong.json()["errors"][0]["message"] == "Invalid access token."
 
 
-def test_account_courses_bookmark_pages(canvas_server: canvas_api.CanvasServer,
-                                        canvas_session: requests.Session,
-                                        tiny_university: University) -> None:
+def test_account_courses_bookmark_pages(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     url = f"{canvas_server.url}/api/v1/accounts/1/courses"
-    pages = _follow(canvas_session, url, enrollment_term_id=FALL, per_page=3,
-                    **{"include[]": ["total_students"]})
+    pages = _follow(
+        canvas_session,
+        url,
+        enrollment_term_id=FALL,
+        per_page=3,
+        **{"include[]": ["total_students"]},
+    )
     assert len(pages) > 2
     for page in pages:
         assert "last" not in page.links
@@ -54,9 +61,11 @@ def test_account_courses_bookmark_pages(canvas_server: canvas_api.CanvasServer,
     assert all(c["total_students"] == tiny_university.total_students(c["id"]) for c in courses)
 
 
-def test_account_courses_filters(canvas_server: canvas_api.CanvasServer,
-                                 canvas_session: requests.Session,
-                                 tiny_university: University) -> None:
+def test_account_courses_filters(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     url = f"{canvas_server.url}/api/v1/accounts/1/courses"
     published = _follow(canvas_session, url, published="true", per_page=100)[0].json()
     assert {c["workflow_state"] for c in published} == {"available", "completed"}
@@ -66,17 +75,20 @@ def test_account_courses_filters(canvas_server: canvas_api.CanvasServer,
     ids = {c["id"] for c in with_enrollments[0].json()}
     assert ids and all(tiny_university.has_enrollments(cid) for cid in ids)
     sub = tiny_university.subaccount_ids(1, recursive=False)[0]
-    sub_courses = _follow(canvas_session, f"{canvas_server.url}/api/v1/accounts/{sub}/courses",
-                          per_page=100)[0].json()
+    sub_courses = _follow(
+        canvas_session, f"{canvas_server.url}/api/v1/accounts/{sub}/courses", per_page=100
+    )[0].json()
     owners = {sub, *tiny_university.subaccount_ids(sub)}
     assert sub_courses and all(c["account_id"] in owners for c in sub_courses)
     unknown_term = canvas_session.get(url, params={"enrollment_term_id": 999})
     assert unknown_term.status_code == 404
 
 
-def test_sub_accounts_and_account(canvas_server: canvas_api.CanvasServer,
-                                  canvas_session: requests.Session,
-                                  tiny_university: University) -> None:
+def test_sub_accounts_and_account(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     base = f"{canvas_server.url}/api/v1/accounts/1"
     every = _follow(canvas_session, f"{base}/sub_accounts", recursive="true", per_page=2)
     assert "last" in every[0].links
@@ -86,8 +98,9 @@ def test_sub_accounts_and_account(canvas_server: canvas_api.CanvasServer,
     assert canvas_session.get(base).json()["parent_account_id"] is None
 
 
-def test_terms_wrapper(canvas_server: canvas_api.CanvasServer,
-                       canvas_session: requests.Session) -> None:
+def test_terms_wrapper(
+    canvas_server: canvas_api.CanvasServer, canvas_session: requests.Session
+) -> None:
     base = f"{canvas_server.url}/api/v1/accounts/1/terms"
     body = canvas_session.get(base).json()
     assert set(body) == {"enrollment_terms"}
@@ -97,24 +110,29 @@ def test_terms_wrapper(canvas_server: canvas_api.CanvasServer,
     assert canvas_session.get(f"{canvas_server.url}/api/v1/accounts/2/terms").status_code == 400
 
 
-def test_course_restricted_stub_and_not_found(canvas_server: canvas_api.CanvasServer,
-                                              canvas_session: requests.Session,
-                                              tiny_university: University) -> None:
+def test_course_restricted_stub_and_not_found(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     restricted = min(tiny_university.restricted_course_ids)
     stub = canvas_session.get(f"{canvas_server.url}/api/v1/courses/{restricted}").json()
     assert stub == {"id": restricted, "access_restricted_by_date": True}
     missing = canvas_session.get(f"{canvas_server.url}/api/v1/courses/42")
     assert missing.status_code == 404
     assert missing.json() == {"errors": [{"message": "The specified resource does not exist."}]}
-    full = canvas_session.get(f"{canvas_server.url}/api/v1/courses/"
-                              f"{tiny_university.showcase_course_id}",
-                              params={"include[]": ["term", "total_students"]}).json()
+    full = canvas_session.get(
+        f"{canvas_server.url}/api/v1/courses/{tiny_university.showcase_course_id}",
+        params={"include[]": ["term", "total_students"]},
+    ).json()
     assert full["term"]["id"] == FALL and full["total_students"] > 0
 
 
-def test_sections_include_cross_listed(canvas_server: canvas_api.CanvasServer,
-                                       canvas_session: requests.Session,
-                                       tiny_university: University) -> None:
+def test_sections_include_cross_listed(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     moved = next(s for s in tiny_university.sections if s["nonxlist_course_id"])
     url = f"{canvas_server.url}/api/v1/courses/{moved['course_id']}/sections"
     pages = _follow(canvas_session, url, per_page=1, **{"include[]": "total_students"})
@@ -124,9 +142,11 @@ def test_sections_include_cross_listed(canvas_server: canvas_api.CanvasServer,
     assert "last" in pages[0].links
 
 
-def test_enrollments_states_types_and_bookmarks(canvas_server: canvas_api.CanvasServer,
-                                                canvas_session: requests.Session,
-                                                tiny_university: University) -> None:
+def test_enrollments_states_types_and_bookmarks(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     course = tiny_university.showcase_course_id
     url = f"{canvas_server.url}/api/v1/courses/{course}/enrollments"
     states = ["active", "invited", "completed", "inactive"]
@@ -142,9 +162,11 @@ def test_enrollments_states_types_and_bookmarks(canvas_server: canvas_api.Canvas
     assert canvas_session.get(url, params={"page": "bookmark:!!"}).status_code == 400
 
 
-def test_tabs_external_only_on_request(canvas_server: canvas_api.CanvasServer,
-                                       canvas_session: requests.Session,
-                                       tiny_university: University) -> None:
+def test_tabs_external_only_on_request(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
     url = f"{canvas_server.url}/api/v1/courses/{tiny_university.showcase_course_id}/tabs"
     plain = canvas_session.get(url)
     external = canvas_session.get(url, params={"include[]": "external"}).json()
@@ -157,28 +179,39 @@ def test_tabs_external_only_on_request(canvas_server: canvas_api.CanvasServer,
     assert tools["context_external_tool_25194"]["url"].startswith(canvas_server.url)
 
 
-def test_activity_and_audit(canvas_server: canvas_api.CanvasServer,
-                            canvas_session: requests.Session,
-                            tiny_university: University) -> None:
-    course = next(c for c in tiny_university.course_ids
-                  if len(tiny_university.audit[c]) > 2 and tiny_university.activity[c])
-    activity = canvas_session.get(f"{canvas_server.url}/api/v1/courses/{course}"
-                                  "/analytics/activity").json()
+def test_activity_and_audit(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
+    course = next(
+        c
+        for c in tiny_university.course_ids
+        if len(tiny_university.audit[c]) > 2 and tiny_university.activity[c]
+    )
+    activity = canvas_session.get(
+        f"{canvas_server.url}/api/v1/courses/{course}/analytics/activity"
+    ).json()
     assert activity == tiny_university.activity[course]
-    pages = _follow(canvas_session, f"{canvas_server.url}/api/v1/audit/course/courses/{course}",
-                    per_page=1)
+    pages = _follow(
+        canvas_session, f"{canvas_server.url}/api/v1/audit/course/courses/{course}", per_page=1
+    )
     events = [e for page in pages for e in page.json()["events"]]
     assert events == tiny_university.audit[course]
     assert all(e["links"]["course"] == course for e in events)
 
 
-@pytest.mark.parametrize("injected", [
-    Response(403, {"errors": [{"message": "user not authorized to perform that action"}]}),
-    Response(502, "<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"}),
-    Response(200, '{"broken": ', {"Content-Type": "application/json"}),
-])
-def test_fault_paths(tiny_university: University, canvas_session: requests.Session,
-                     injected: Response) -> None:
+@pytest.mark.parametrize(
+    "injected",
+    [
+        Response(403, {"errors": [{"message": "user not authorized to perform that action"}]}),
+        Response(502, "<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"}),
+        Response(200, '{"broken": ', {"Content-Type": "application/json"}),
+    ],
+)
+def test_fault_paths(
+    tiny_university: University, canvas_session: requests.Session, injected: Response
+) -> None:
     course = tiny_university.showcase_course_id
     path = f"/api/v1/courses/{course}/enrollments"
     with canvas_api.start(tiny_university, fault_paths={path: injected}) as server:
@@ -189,11 +222,13 @@ def test_fault_paths(tiny_university: University, canvas_session: requests.Sessi
     assert other.status_code == 200
 
 
-def test_random_faults_and_stats(tiny_university: University,
-                                 canvas_session: requests.Session) -> None:
+def test_random_faults_and_stats(
+    tiny_university: University, canvas_session: requests.Session
+) -> None:
     with canvas_api.start(tiny_university, Faults(fail_first=2)) as server:
-        statuses = [canvas_session.get(f"{server.url}/api/v1/accounts/1").status_code
-                    for _ in range(3)]
+        statuses = [
+            canvas_session.get(f"{server.url}/api/v1/accounts/1").status_code for _ in range(3)
+        ]
         stats = server.stats.snapshot()
     assert statuses == [503, 503, 200]
     assert stats["requests"]["GET accounts/:id"] == 3

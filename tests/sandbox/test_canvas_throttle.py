@@ -6,13 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from sandbox import canvas_api
-from sandbox.server import Faults
-from sandbox.throttle import LeakyBucket, ThrottleSettings
+from sandbox import canvas as canvas_api
+from sandbox.canvas import LeakyBucket, ThrottleSettings
 from sandbox.university import University
+from sandbox.web import Faults
 
-TINY = ThrottleSettings(bucket=10, high_water=5, refill_per_s=0.0, preflight=1, base_cost=3,
-                        item_cost=0.0)
+TINY = ThrottleSettings(
+    bucket=10, high_water=5, refill_per_s=0.0, preflight=1, base_cost=3, item_cost=0.0
+)
 
 
 class FakeClock:
@@ -42,8 +43,9 @@ def test_bucket_leaks_at_the_refill_rate() -> None:
     assert bucket.reserve()
 
 
-def test_emulator_throttles_with_403(tiny_university: University,
-                                     canvas_session: requests.Session) -> None:
+def test_emulator_throttles_with_403(
+    tiny_university: University, canvas_session: requests.Session
+) -> None:
     with canvas_api.start(tiny_university, throttle=TINY) as server:
         responses = [canvas_session.get(f"{server.url}/api/v1/accounts/1") for _ in range(3)]
         stats = server.stats.snapshot()
@@ -55,10 +57,18 @@ def test_emulator_throttles_with_403(tiny_university: University,
     assert stats["throttled"] == {"GET accounts/:id": 1}
 
 
-def test_emulator_throttles_with_429_and_retry_after(tiny_university: University,
-                                                     canvas_session: requests.Session) -> None:
-    settings = ThrottleSettings(bucket=10, high_water=5, refill_per_s=0.0, preflight=1,
-                                base_cost=6, mode="429", retry_after=2)
+def test_emulator_throttles_with_429_and_retry_after(
+    tiny_university: University, canvas_session: requests.Session
+) -> None:
+    settings = ThrottleSettings(
+        bucket=10,
+        high_water=5,
+        refill_per_s=0.0,
+        preflight=1,
+        base_cost=6,
+        mode="429",
+        retry_after=2,
+    )
     with canvas_api.start(tiny_university, throttle=settings) as server:
         first = canvas_session.get(f"{server.url}/api/v1/accounts/1")
         second = canvas_session.get(f"{server.url}/api/v1/accounts/1")
@@ -66,8 +76,9 @@ def test_emulator_throttles_with_429_and_retry_after(tiny_university: University
     assert second.status_code == 429 and second.headers["Retry-After"] == "2"
 
 
-def test_disabled_throttle_still_reports_cost(tiny_university: University,
-                                              canvas_session: requests.Session) -> None:
+def test_disabled_throttle_still_reports_cost(
+    tiny_university: University, canvas_session: requests.Session
+) -> None:
     settings = ThrottleSettings(enabled=False)
     with canvas_api.start(tiny_university, throttle=settings) as server:
         response = canvas_session.get(f"{server.url}/api/v1/accounts/1/courses")
@@ -76,11 +87,13 @@ def test_disabled_throttle_still_reports_cost(tiny_university: University,
     assert "X-Rate-Limit-Remaining" not in response.headers
 
 
-def test_graphql_costs_more(canvas_server: canvas_api.CanvasServer,
-                            canvas_session: requests.Session) -> None:
+def test_graphql_costs_more(
+    canvas_server: canvas_api.CanvasServer, canvas_session: requests.Session
+) -> None:
     rest = canvas_session.get(f"{canvas_server.url}/api/v1/accounts/1")
-    graphql = canvas_session.post(f"{canvas_server.url}/api/graphql",
-                                  json={"query": '{ course(id: "500001") { _id } }'})
+    graphql = canvas_session.post(
+        f"{canvas_server.url}/api/graphql", json={"query": '{ course(id: "500001") { _id } }'}
+    )
     assert float(graphql.headers["X-Request-Cost"]) > float(rest.headers["X-Request-Cost"])
 
 
@@ -88,6 +101,7 @@ def test_parallel_requests_pay_the_preflight_penalty(tiny_university: University
     """16 requests in flight at once need 800 pre-flight units; only 12 fit under 600."""
     no_refill = ThrottleSettings(refill_per_s=0.0)
     with canvas_api.start(tiny_university, Faults(latency_s=0.5), throttle=no_refill) as server:
+
         def fetch(_: int) -> int:
             headers = {"Authorization": "Bearer sandbox-token"}
             return requests.get(f"{server.url}/api/v1/accounts/1", headers=headers).status_code

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from environ import CanvasSettings, Secret
-from sandbox import canvas_api
-from sandbox.throttle import ThrottleSettings
+from redaction import Secret
+from sandbox import canvas as canvas_api
+from sandbox.canvas import ThrottleSettings
+from settings import CanvasSettings
 from sources.canvas import CanvasClient
+from sources.retry import RetryPolicy
 
 
 @pytest.fixture
@@ -25,11 +27,18 @@ def make_client(canvas_token: str) -> Iterator[Callable[..., CanvasClient]]:
     clients: list[CanvasClient] = []
 
     def make(server: canvas_api.CanvasServer, **options: Any) -> CanvasClient:
-        settings = CanvasSettings(account_id=1, term_ids=(164,), add_course_ids=(),
-                                  url=server.url, token=Secret(canvas_token), request_timeout=5.0)
-        options = {"max_attempts": 5, "workers": 4, "backoff_factor": 0.01,
-                   "backoff_max": 0.5, **options}
-        client = CanvasClient(settings, **options)
+        settings = CanvasSettings(
+            account_id=1,
+            term_ids=(164,),
+            add_course_ids=(),
+            url=server.url,
+            token=Secret(canvas_token),
+            request_timeout=5.0,
+        )
+        retry = RetryPolicy(
+            attempts=options.pop("max_attempts", 5), factor=0.01, maximum=0.5, jitter=0.01
+        )
+        client = CanvasClient(settings, retry=retry, **{"workers": 4, **options})
         clients.append(client)
         return client
 

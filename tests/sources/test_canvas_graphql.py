@@ -8,52 +8,66 @@ from typing import Any
 
 import pytest
 
-from sandbox.canvas_api import CanvasServer
-from sandbox.server import Request, Response, start_server
+from sandbox.canvas import CanvasServer
 from sandbox.university import University
+from sandbox.web import Request, Response, start_server
 from sources.canvas import CanvasClient
 from sources.canvas_graphql import Connection, CourseConnectionWalker
 from vocab import FatalSourceError
 
 Start = Callable[..., CanvasServer]
 Make = Callable[..., CanvasClient]
-ENROLLMENTS = Connection("enrollmentsConnection", "_id state type user { _id } section { _id }",
-                         arguments="filter: {states: [active, invited, completed, inactive]}",
-                         page_size=3)
+ENROLLMENTS = Connection(
+    "enrollmentsConnection",
+    "_id state type user { _id } section { _id }",
+    arguments="filter: {states: [active, invited, completed, inactive]}",
+    page_size=3,
+)
 SECTIONS = Connection("sectionsConnection", "_id name sisId", page_size=2)
 
 
-def _walk(client: CanvasClient, course_ids: list[int],
-          **options: Any) -> tuple[dict[str, list[tuple[int, dict]]], CourseConnectionWalker]:
-    walker = CourseConnectionWalker(client, {"enrollments": ENROLLMENTS, "sections": SECTIONS},
-                                    **options)
+def _walk(
+    client: CanvasClient, course_ids: list[int], **options: Any
+) -> tuple[dict[str, list[tuple[int, dict]]], CourseConnectionWalker]:
+    walker = CourseConnectionWalker(
+        client, {"enrollments": ENROLLMENTS, "sections": SECTIONS}, **options
+    )
     found: dict[str, list[tuple[int, dict]]] = {"enrollments": [], "sections": []}
     for page in walker.walk(course_ids):
         found[page.connection].extend((page.course_id, node) for node in page.nodes)
     return found, walker
 
 
-def test_every_page_of_every_course_exactly_once(start_canvas: Start, make_client: Make,
-                                                 tiny_university: University) -> None:
+def test_every_page_of_every_course_exactly_once(
+    start_canvas: Start, make_client: Make, tiny_university: University
+) -> None:
     server = start_canvas()
     course_ids = tiny_university.course_ids
     found, walker = _walk(make_client(server, workers=3), course_ids, courses_per_request=4)
-    got = sorted((cid, int(n["_id"]), int(n["user"]["_id"]), n["state"], n["type"])
-                 for cid, n in found["enrollments"])
-    expected = sorted((e["course_id"], e["id"], e["user_id"], e["enrollment_state"], e["type"])
-                      for e in tiny_university.expected_enrollments(course_ids))
+    got = sorted(
+        (cid, int(n["_id"]), int(n["user"]["_id"]), n["state"], n["type"])
+        for cid, n in found["enrollments"]
+    )
+    expected = sorted(
+        (e["course_id"], e["id"], e["user_id"], e["enrollment_state"], e["type"])
+        for e in tiny_university.expected_enrollments(course_ids)
+    )
     assert got == expected
     sections = sorted((cid, int(n["_id"]), n["name"]) for cid, n in found["sections"])
-    assert sections == sorted((s["course_id"], s["id"], s["name"])
-                              for s in tiny_university.expected_sections(course_ids))
+    assert sections == sorted(
+        (s["course_id"], s["id"], s["name"]) for s in tiny_university.expected_sections(course_ids)
+    )
     assert walker.skipped == []
     # Several courses share each request, so far fewer requests than courses x pages.
     assert server.stats.requests["POST graphql"] < len(got) / ENROLLMENTS.page_size
 
 
-def test_unknown_course_is_skipped_with_a_warning(start_canvas: Start, make_client: Make,
-                                                  tiny_university: University,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_course_is_skipped_with_a_warning(
+    start_canvas: Start,
+    make_client: Make,
+    tiny_university: University,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     known = tiny_university.showcase_course_id
     found, walker = _walk(make_client(start_canvas()), [known, 42])
     assert walker.skipped == [42]
@@ -64,12 +78,13 @@ def test_unknown_course_is_skipped_with_a_warning(start_canvas: Start, make_clie
 def test_query_errors_without_data_fail_clearly(start_canvas: Start, make_client: Make) -> None:
     client = make_client(start_canvas())
     with pytest.raises(FatalSourceError, match=r"GraphQL query failed: .*noSuchField"):
-        client.graphql("query { course(id: \"1\") { noSuchField } }")
+        client.graphql('query { course(id: "1") { noSuchField } }')
 
 
 def _scripted(replies: list[dict]) -> Callable[[Request], Response]:
     def app(request: Request) -> Response:
         return Response(200, replies.pop(0) if len(replies) > 1 else replies[0])
+
     return app
 
 
@@ -77,12 +92,14 @@ def _connection(nodes: list[Any], cursor: str | None, more: bool) -> dict:
     return {"nodes": nodes, "pageInfo": {"endCursor": cursor, "hasNextPage": more}}
 
 
-def test_null_nodes_are_skipped_with_a_warning(make_client: Make,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_null_nodes_are_skipped_with_a_warning(
+    make_client: Make, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
-    reply = {"data": {"c0": {"_id": "5", "enrollments": _connection([{"_id": "1"}, None], "a",
-                                                                     False)}},
-             "errors": [{"message": "user hidden", "path": ["c0", "enrollments", "nodes", 1]}]}
+    reply = {
+        "data": {"c0": {"_id": "5", "enrollments": _connection([{"_id": "1"}, None], "a", False)}},
+        "errors": [{"message": "user hidden", "path": ["c0", "enrollments", "nodes", 1]}],
+    }
     with start_server(_scripted([reply]), "gql") as server:
         walker = CourseConnectionWalker(make_client(server), {"enrollments": ENROLLMENTS})
         pages = list(walker.walk([5]))

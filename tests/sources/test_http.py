@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 
 import pytest
 import requests
 
-from sandbox.server import Request, Response, start_server
+import redaction
+from sandbox.web import Request, Response, start_server
 from sources import http
+from sources.retry import RetryPolicy
 from vocab import DataSourceName, FatalSourceError, ResourceNotFound, RetriableSourceError
 
 SOURCE = DataSourceName.CANVAS_API
 
 
-def _session(**overrides: object) -> http.TimeoutSession:
-    options = {"max_attempts": 4, "pool_size": 2, "timeout": 5.0, "backoff_factor": 0.0,
-               "backoff_jitter": 0.0, **overrides}
+def _session(max_attempts: int = 4, **overrides: object) -> http.TimeoutSession:
+    policy = RetryPolicy(attempts=max_attempts, factor=0.0, jitter=0.0)
+    options = {"policy": policy, "pool_size": 2, "timeout": 5.0, **overrides}
     return http.build_session(**options)  # type: ignore[arg-type]
 
 
@@ -42,6 +43,7 @@ def test_server_errors_are_retried_until_success() -> None:
 
 def test_server_errors_give_up_after_max_attempts() -> None:
     session = _session(max_attempts=3)
+
     def app(request: Request) -> Response:
         return Response(500, {"errors": [{"message": "boom"}]})
 
@@ -126,18 +128,8 @@ def test_html_page_and_malformed_json_are_clear_fatal_errors() -> None:
 
 def test_redaction_of_urls_and_headers() -> None:
     url = "https://user:pw@canvas.test/api/v1/x?access_token=s3cr3t&per_page=100&state[]=a"
-    redacted = http.redact_url(url)
+    redacted = redaction.redact_url(url)
     assert "s3cr3t" not in redacted and "pw" not in redacted
     assert "per_page=100" in redacted and "state[]=a" in redacted
-    headers = http.redact_headers({"Authorization": "Bearer s3cr3t", "Accept": "json"})
+    headers = redaction.redact_headers({"Authorization": "Bearer s3cr3t", "Accept": "json"})
     assert headers == {"Authorization": "Bearer ***", "Accept": "json"}
-
-
-def test_backoff_grows_is_capped_and_follows_retry_after() -> None:
-    delays = [http.backoff_delay(n, factor=1.0, maximum=5.0, jitter=0.0) for n in (1, 2, 3, 9)]
-    assert delays == [1.0, 2.0, 4.0, 5.0]
-    assert http.backoff_delay(1, factor=1.0, maximum=5.0, jitter=0.0, retry_after="3") == 3.0
-    jittered = http.backoff_delay(1, factor=1.0, maximum=5.0, jitter=0.5)
-    assert 1.0 <= jittered <= 1.5
-    future = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 2))
-    assert 0 < http.parse_retry_after(future) <= 2.5

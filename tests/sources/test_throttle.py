@@ -9,8 +9,7 @@ from sources.throttle import ThrottleGovernor
 
 def _reply(governor: ThrottleGovernor, remaining: float, cost: float = 0.01) -> None:
     with governor.slot():
-        governor.observe({"X-Rate-Limit-Remaining": str(remaining),
-                          "X-Request-Cost": str(cost)})
+        governor.observe({"X-Rate-Limit-Remaining": str(remaining), "X-Request-Cost": str(cost)})
 
 
 def test_allowance_grows_with_room_and_shrinks_without() -> None:

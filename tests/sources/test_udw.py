@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from environ import UdwSettings
-from sandbox.udw import fill_udw
 from sandbox.university import University
+from sandbox.warehouse import fill_udw
+from settings import UdwSettings
 from sources.udw import UdwClient
 from vocab import RetriableSourceError
 
 
-def test_section_sis_ids_in_chunks_and_data_date(pg_url: str,
-                                                 tiny_university: University) -> None:
+def test_section_sis_ids_in_chunks_and_data_date(pg_url: str, tiny_university: University) -> None:
     fill_udw(pg_url, tiny_university)
     wanted = [*(s["id"] for s in tiny_university.sections[:20]), 1, 2]
     with UdwClient(UdwSettings(pg_url), chunk_size=7) as udw:

@@ -1,0 +1,1 @@
+"""CANVAS_LTI: external-tool (LTI) tabs placed in published Canvas courses."""

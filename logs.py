@@ -1,0 +1,79 @@
+"""Logging set up once: text or JSON lines, secrets redacted, the job and run as context."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from redaction import redact
+
+HANDLER_NAME = "course-inventory"
+# Library chatter (each migration step, each pooled connection) only when debugging.
+NOISY_LOGGERS = ("urllib3", "google", "filelock", "yoyo")
+
+_log_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "log_context", default=None
+)
+
+
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Attach fields (job name, run id) to every log line written inside the block."""
+    token = _log_context.set({**(_log_context.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _log_context.reset(token)
+
+
+class TextFormatter(logging.Formatter):
+    """One line per record, the context as ``[job=... run_id=...]``, secrets masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        context = _log_context.get() or {}
+        prefix = " ".join(f"{k}={v}" for k, v in context.items())
+        record.context = f"[{prefix}] " if prefix else ""
+        return redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, the context as fields, secrets masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Redact before encoding: JSON escapes would hide a secret with quotes or accents.
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            **(_log_context.get() or {}),
+        }
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """Set up the root logger once: text or one JSON object per line, secrets redacted."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            TextFormatter("%(asctime)s %(levelname)s %(name)s: %(context)s%(message)s")
+        )
+    handler.set_name(HANDLER_NAME)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(quiet)

@@ -1,0 +1,1 @@
+"""Files the product writes: atomic writes and the CSV mirror of tables."""
