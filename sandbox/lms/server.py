@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.lms import reports
-from sandbox.lms.app import LmsEmulator, LmsState
+from sandbox.lms.app import LmsEmulator
 from sandbox.lms.courses import LmsCourse, default_courses
+from sandbox.lms.state import LmsState
 from sandbox.web import Faults, RunningServer, start_server
 
 CLIENT_ID = "sandbox-reports-client"
