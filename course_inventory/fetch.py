@@ -19,12 +19,21 @@ logger = logging.getLogger(__name__)
 # default cannot silently narrow the inventory.
 COURSE_STATES = ("created", "claimed", "available", "completed")
 ENROLLMENT_STATES = "active, invited, completed, inactive"
+# Real people only: the course's test student (StudentViewEnrollment) is left out.
+ENROLLMENT_TYPES = (
+    "StudentEnrollment, TeacherEnrollment, TaEnrollment, ObserverEnrollment, DesignerEnrollment"
+)
+ROSTER_RIGHT = (
+    "the token's role lacks the roster right (read_roster, view_all_grades or manage_grades) "
+    "needed by POST /api/graphql Course.enrollmentsConnection"
+)
 ROSTER_CONNECTIONS = {
     "sections": Connection("sectionsConnection", "_id name sisId"),
     "enrollments": Connection(
         "enrollmentsConnection",
         "_id state type user { _id } section { _id }",
-        arguments=f"filter: {{states: [{ENROLLMENT_STATES}]}}",
+        arguments=f"filter: {{states: [{ENROLLMENT_STATES}], types: [{ENROLLMENT_TYPES}]}}",
+        null_reason=ROSTER_RIGHT,
     ),
 }
 MAX_ACCOUNT_DEPTH = 20

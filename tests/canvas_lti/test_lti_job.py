@@ -121,7 +121,7 @@ def _course_ids(university: University, add_course_ids: tuple[int, ...]) -> set[
         c["id"]
         for c in university.courses_under(1)
         if c["enrollment_term_id"] in (FALL_TERM, WINTER_TERM)
-        and c["workflow_state"] in ("available", "completed")
+        and c["workflow_state"] == "available"
     }
     added = {
         c
