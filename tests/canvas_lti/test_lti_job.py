@@ -73,7 +73,8 @@ def settings(
 
 def _table(database: Database) -> pd.DataFrame:
     return database.query_frame(
-        "SELECT id, course_id, account_id, course_name, placement_type_id FROM lti_placement "
+        "SELECT id, course_id, account_id, course_name, placement_type_id, visibility "
+        "FROM lti_placement "
         "ORDER BY id"
     )
 
@@ -108,6 +109,10 @@ def test_placements_equal_generator_truth(
     for row in table.itertuples():
         course = university.course_by_id[row.course_id]
         assert (row.account_id, row.course_name) == (course["account_id"], course["name"])
+        tab_id = f"context_external_tool_{row.placement_type_id}"
+        tab = next(t for t in university.tabs[row.course_id] if t["id"] == tab_id)
+        assert row.visibility == tab["visibility"]
+    assert set(table["visibility"]) <= {"public", "members", "admins"}
     assert [s.name for s in statuses] == [DataSourceName.CANVAS_LTI]
     assert database.rows_written == {"lti_placement": len(expected)}
     assert server.stats.requests["GET courses/:id/tabs"] == len(
