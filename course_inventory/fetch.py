@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ ROSTER_CONNECTIONS = {
         null_reason=ROSTER_RIGHT,
     ),
 }
+ANALYTICS_RIGHT = "view_analytics right (GET courses/:id/analytics/activity)"
+AUDIT_RIGHT = "view_course_changes right (GET audit/course/courses/:id)"
 MAX_ACCOUNT_DEPTH = 20
 
 SectionRow = tuple[int, str | None, str | None, int]
@@ -171,7 +174,8 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
     """Daily views and participations per course from course analytics."""
 
     def activity(course_id: int) -> list[Any] | None:
-        return _optional(client.get, f"courses/{course_id}/analytics/activity")
+        with requiring(ANALYTICS_RIGHT):
+            return _optional(client.get, f"courses/{course_id}/analytics/activity")
 
     rows: list[UsageRow] = []
     missing = 0
@@ -195,7 +199,8 @@ def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict
     def published(course_id: int) -> str | None:
         pages = client.paginate(f"audit/course/courses/{course_id}", key="events")
         try:
-            return first_publish_time(event for page in pages for event in page)
+            with requiring(AUDIT_RIGHT):
+                return first_publish_time(event for page in pages for event in page)
         except ResourceNotFound as err:
             logger.warning("course %s: no audit log: %s", course_id, err)
             return None
@@ -205,6 +210,44 @@ def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict
         if moment is not None:
             found[course_id] = moment
     return found
+
+
+@contextmanager
+def requiring(right: str) -> Iterator[None]:
+    """Name the missing right when Canvas answers 401 unauthorized (a role, not a token)."""
+    try:
+        yield
+    except FatalSourceError as err:
+        if "HTTP 401" not in str(err) or "not authorized" not in str(err):
+            raise
+        raise FatalSourceError(f"the token's role lacks the {right}: {err}", SOURCE) from err
+
+
+def check_reads(client: CanvasClient, account_id: int, term_ids: Sequence[int]) -> str:
+    """One request of every kind the nightly run makes; a refusal fails as the run would."""
+    account = fetch_account(client, account_id)
+    fetch_terms(client, account.get("root_account_id") or account["id"], term_ids)
+    params = {
+        "enrollment_term_id": term_ids[0],
+        "include[]": ["total_students"],
+        "state[]": list(COURSE_STATES),
+    }
+    listed = next(client.paginate(f"accounts/{account_id}/courses", params, max_pages=1), [])
+    courses = [c for c in listed if isinstance(c, dict) and c.get("name")]
+    if not courses:
+        return f"term {term_ids[0]} lists no course: rosters, usage and audit not checked"
+    ids = [int(c["id"]) for c in courses]
+    walker = CourseConnectionWalker(client, ROSTER_CONNECTIONS)
+    walker.read_once(ids)
+    course_id = next(
+        (int(c["id"]) for c in courses if c.get("workflow_state") == "available"), ids[0]
+    )
+    with requiring(ANALYTICS_RIGHT):
+        _optional(client.get, f"courses/{course_id}/analytics/activity")
+    with requiring(AUDIT_RIGHT):
+        next(client.paginate(f"audit/course/courses/{course_id}", key="events", max_pages=1))
+    size = min(len(ids), walker.courses_per_request)
+    return f"rosters of {size} courses, analytics and audit of course {course_id} readable"
 
 
 def _optional(get: Any, path: str) -> Any:

@@ -178,6 +178,12 @@ class CourseConnectionWalker:
         else:
             result.finished += 1
 
+    def read_once(self, course_ids: Sequence[int]) -> list[CoursePage]:
+        """One first-read document for up to a batch of these courses (``--check``)."""
+        size = min(len(course_ids), self.courses_per_request)
+        batch = [_Pending(cid, dict.fromkeys(self.connections)) for cid in course_ids[:size]]
+        return self._fetch(batch).pages
+
     def first_query(self, course_ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
         """The document of a first read of these courses (``--check`` sends one)."""
         size = min(len(course_ids), self.courses_per_request)

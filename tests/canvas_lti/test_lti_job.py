@@ -228,3 +228,12 @@ def test_no_known_tools_reads_nothing_from_canvas(
         conn.exec_driver_sql("DELETE FROM lti_type")
     job.run(settings, sqlite_database)
     assert _table(sqlite_database).empty and server.stats.total_requests == 0
+
+
+def test_check_reads_a_course_page_and_one_course_tabs(
+    settings: Settings, server: CanvasServer
+) -> None:
+    reached = job.check(settings)
+    assert "tabs readable" in reached
+    counts = server.stats.requests
+    assert counts["GET accounts/:id/courses"] == 1 and counts["GET courses/:id/tabs"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from course_inventory import job
 from db import Database
+from sandbox import canvas as canvas_api
 from sandbox.canvas import CanvasServer
 from sandbox.university import University
 from sandbox.warehouse import fill_udw
@@ -318,10 +320,41 @@ def test_udw_enrichment_on_postgresql(
     assert (sections["sis_id"] == "UDW-" + sections["canvas_id"].astype(str)).all()
 
 
-def test_check_reaches_canvas_and_writes_nothing(
+def test_check_makes_one_request_of_every_kind_and_writes_nothing(
     start_canvas: Start, inventory_settings: Build
 ) -> None:
     server = start_canvas()
     reached = job.check(inventory_settings(server))
     assert "Fall 2026" in reached and "UDW not configured" in reached
-    assert server.stats.total_requests == 1 + len(TERM_IDS)
+    counts = server.stats.requests
+    assert counts["POST graphql"] == 1
+    assert counts["GET accounts/:id/courses"] == 1
+    assert counts["GET courses/:id/analytics/activity"] == 1
+    assert counts["GET audit/course/courses/:id"] == 1
+    assert counts["GET accounts/:id/terms/:id"] == 2 * len(TERM_IDS)
+
+
+@pytest.mark.parametrize(
+    ("rights", "named"),
+    [
+        ({"roster": False}, "roster right (read_roster"),
+        ({"analytics": False}, "view_analytics right"),
+        ({"audit": False}, "view_course_changes right"),
+    ],
+    ids=["roster", "analytics", "audit"],
+)
+def test_a_missing_right_is_named_by_check_and_by_the_run(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    rights: dict[str, bool],
+    named: str,
+) -> None:
+    server = start_canvas(rights=canvas_api.Rights(**rights))
+    settings = inventory_settings(server)
+    with pytest.raises(FatalSourceError, match=re.escape(named)) as checked:
+        job.check(settings)
+    with pytest.raises(FatalSourceError, match=re.escape(named)) as ran:
+        job.run(settings, Database(sqlite_engine))
+    if rights != {"roster": False}:  # a REST refusal quotes Canvas's request id
+        assert "X-Request-Context-Id" in str(checked.value) and "HTTP 401" in str(ran.value)
