@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from course_inventory.rights import ANALYTICS_RIGHT, AUDIT_RIGHT, Refusals, requiring
 from course_inventory.transform import first_publish_time
 from sources.canvas import SOURCE, CanvasClient
 from sources.canvas_graphql import Connection, CourseConnectionWalker
@@ -37,8 +37,6 @@ ROSTER_CONNECTIONS = {
         null_reason=ROSTER_RIGHT,
     ),
 }
-ANALYTICS_RIGHT = "view_analytics right (GET courses/:id/analytics/activity)"
-AUDIT_RIGHT = "view_course_changes right (GET audit/course/courses/:id)"
 MAX_ACCOUNT_DEPTH = 20
 
 SectionRow = tuple[int, str | None, str | None, int]
@@ -173,9 +171,11 @@ def _enrollment_row(
 def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[UsageRow]:
     """Daily views and participations per course from course analytics."""
 
+    refusals = Refusals(ANALYTICS_RIGHT)
+
     def activity(course_id: int) -> list[Any] | None:
-        with requiring(ANALYTICS_RIGHT):
-            return _optional(client.get, f"courses/{course_id}/analytics/activity")
+        path = f"courses/{course_id}/analytics/activity"
+        return refusals.call(lambda: _optional(client.get, path))
 
     rows: list[UsageRow] = []
     missing = 0
@@ -188,6 +188,7 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
             for d in days
             if isinstance(d, dict) and d.get("date")
         )
+    refusals.finish("course activity")
     if missing:
         logger.warning("course activity: %d courses had no analytics (404 or not a list)", missing)
     return rows
@@ -196,11 +197,14 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
 def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict[int, str]:
     """When each course was first published, from its audit log (every page, oldest last)."""
 
+    refusals = Refusals(AUDIT_RIGHT)
+
     def published(course_id: int) -> str | None:
         pages = client.paginate(f"audit/course/courses/{course_id}", key="events")
         try:
-            with requiring(AUDIT_RIGHT):
-                return first_publish_time(event for page in pages for event in page)
+            return refusals.call(
+                lambda: first_publish_time(event for page in pages for event in page)
+            )
         except ResourceNotFound as err:
             logger.warning("course %s: no audit log: %s", course_id, err)
             return None
@@ -209,18 +213,8 @@ def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict
     for course_id, moment in client.map(published, course_ids, desc="publish dates"):
         if moment is not None:
             found[course_id] = moment
+    refusals.finish("publish dates")
     return found
-
-
-@contextmanager
-def requiring(right: str) -> Iterator[None]:
-    """Name the missing right when Canvas answers 401 unauthorized (a role, not a token)."""
-    try:
-        yield
-    except FatalSourceError as err:
-        if "HTTP 401" not in str(err) or "not authorized" not in str(err):
-            raise
-        raise FatalSourceError(f"the token's role lacks the {right}: {err}", SOURCE) from err
 
 
 def check_reads(client: CanvasClient, account_id: int, term_ids: Sequence[int]) -> str:

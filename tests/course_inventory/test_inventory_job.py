@@ -358,3 +358,26 @@ def test_a_missing_right_is_named_by_check_and_by_the_run(
         job.run(settings, Database(sqlite_engine))
     if rights != {"roster": False}:  # a REST refusal quotes Canvas's request id
         assert "X-Request-Context-Id" in str(checked.value) and "HTTP 401" in str(ran.value)
+
+
+def test_one_course_refused_is_skipped_and_counted(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    course = university.showcase_course_id
+    refused = Response(
+        401,
+        {
+            "status": "unauthorized",
+            "errors": [{"message": "user not authorized to perform that action"}],
+        },
+    )
+    server = start_canvas(fault_paths={f"/api/v1/courses/{course}/analytics/activity": refused})
+    database = Database(sqlite_engine)
+    job.run(inventory_settings(server), database)
+    usage = _table(database, "canvas_course_usage")
+    assert course not in set(usage["course_id"]) and len(usage)
+    assert "course activity: 1 courses refused (401) and skipped" in caplog.text
