@@ -154,7 +154,7 @@ class University:
     def expected_enrollments(
         self,
         course_ids: Iterable[int] | None = None,
-        states: Iterable[str] = KEPT_STATES,
+        states: Iterable[str] | None = KEPT_STATES,
         types: Iterable[str] | None = KEPT_TYPES,
     ) -> list[dict[str, Any]]:
         """Enrollment rows (id, course_id, course_section_id, user_id, type, enrollment_state)."""
@@ -163,7 +163,9 @@ class University:
         for course_id in sorted(set(chosen)):
             rows.extend(
                 self.enrollments.row(int(i))
-                for i in self.enrollments.select(course_id, tuple(states), types)
+                for i in self.enrollments.select(
+                    course_id, None if states is None else tuple(states), types
+                )
             )
         return rows
 

@@ -93,6 +93,12 @@ def test_every_course_section_and_enrollment_exactly_once(
         )
         for e in university.expected_enrollments(course_ids)
     }
+    # Canvas lists test students and creation_pending enrollments; the table keeps neither.
+    listed = university.expected_enrollments(course_ids, states=None, types=None)
+    assert {"StudentViewEnrollment"} <= {e["type"] for e in listed}
+    assert {"creation_pending"} <= {e["enrollment_state"] for e in listed}
+    assert "StudentViewEnrollment" not in set(enrollments["role_type"])
+    assert "creation_pending" not in set(enrollments["workflow_state"])
 
 
 def test_accounts_terms_usage_and_first_publish_dates(
@@ -131,6 +137,9 @@ def test_accounts_terms_usage_and_first_publish_dates(
         wanted = None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
         assert (None if pd.isna(stored) else pd.Timestamp(stored).to_pydatetime()) == wanted
     assert courses.loc[[c for c in course_ids if c not in expected], "published_at"].isna().all()
+    # Its first publish is on the second page of its audit log.
+    assert len(university.audit[university.long_audit_course_id]) > 100
+    assert pd.notna(courses.loc[university.long_audit_course_id, "published_at"])
 
 
 def test_rerun_gives_the_same_tables_and_reads_only_undated_audit_logs(
