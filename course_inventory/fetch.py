@@ -218,9 +218,8 @@ def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict
 
 
 def check_reads(client: CanvasClient, account_id: int, term_ids: Sequence[int]) -> str:
-    """One request of every kind the nightly run makes; a refusal fails as the run would."""
-    account = fetch_account(client, account_id)
-    fetch_terms(client, account.get("root_account_id") or account["id"], term_ids)
+    """After the account and terms: one course page, roster document, analytics and audit
+    read, as the nightly run makes them; a refusal fails as the run would."""
     params = {
         "enrollment_term_id": term_ids[0],
         "include[]": ["total_students"],
