@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -81,8 +82,10 @@ def test_unknown_course_is_skipped_with_a_warning(
 
 def test_query_errors_without_data_fail_clearly(start_canvas: Start, make_client: Make) -> None:
     client = make_client(start_canvas())
-    with pytest.raises(FatalSourceError, match=r"GraphQL query failed: .*noSuchField"):
+    with pytest.raises(FatalSourceError, match=r"GraphQL query failed: .*noSuchField") as failed:
         client.graphql('query { course(id: "1") { noSuchField } }')
+    # Canvas's request id, for a support ticket.
+    assert re.search(r"\(X-Request-Context-Id [0-9a-f-]{36}\)$", str(failed.value))
 
 
 def _scripted(replies: list[dict]) -> Callable[[Request], Response]:
