@@ -15,7 +15,7 @@ import hjson
 from jsonschema import Draft7Validator
 
 from redaction import SECRET_KEYS, redact, register_secret, url_password
-from settings import Settings, build_settings, parse_timestamp
+from settings import Settings, build_settings, parse_timestamp, pattern_errors
 from vocab import ConfigError, JobName
 
 ROOT_DIR = Path(__file__).resolve().parent
@@ -190,6 +190,7 @@ def _semantic_errors(raw: Mapping[str, Any]) -> list[str]:
     ):
         errors.append("MIVIDEO.udp_service_account_json_filename: required (the UDP key file)")
     errors += _date_errors(raw)
+    errors += pattern_errors(raw)
     errors += _edx_reports_errors(raw)
     return errors
 
@@ -237,6 +238,7 @@ def _date_errors(raw: Mapping[str, Any]) -> list[str]:
     checks = [
         ("MIVIDEO", "default_last_timestamp", parse_timestamp),
         ("ZOOM", "FIRST_DAY", date.fromisoformat),
+        ("MATOMO", "BACKFILL_START", date.fromisoformat),
     ]
     errors = []
     for section, key, parse in checks:

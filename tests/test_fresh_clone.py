@@ -42,5 +42,5 @@ def test_fresh_clone_sets_up_and_runs_the_demo(tmp_path):
         statuses = dict(conn.execute("SELECT job_name, status FROM job_run").fetchall())
         courses = conn.execute("SELECT COUNT(*) FROM course").fetchone()[0]
     assert set(statuses.values()) == {"succeeded"}
-    assert set(statuses) == {job.name for job in JobName}  # every job of the sandbox config
+    assert set(statuses) == {job.name for job in JobName}
     assert courses > 100
