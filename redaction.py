@@ -16,6 +16,9 @@ SECRET_KEYS = frozenset(
         "password",
         "SECRET_ACCESS_KEY",
         "TOKEN_AUTH",
+        # EDX_REPORTS
+        "client_secret",
+        "secret_access_key",
     }
 )
 SECRET_PARAMS = frozenset(

@@ -18,6 +18,7 @@ class DataSourceName(StrEnum):
     KALTURA_API = "KALTURA_API"
     OPENEDX_TRACKING_LOGS = "OPENEDX_TRACKING_LOGS"
     MATOMO_API = "MATOMO_API"
+    OPENEDX_LMS_REPORTS = "OPENEDX_LMS_REPORTS"
     UNIZIN_DATA_PLATFORM_EVENTS = "UNIZIN_DATA_PLATFORM_EVENTS"
     UNIZIN_DATA_WAREHOUSE = "UNIZIN_DATA_WAREHOUSE"
     ZOOM_API = "ZOOM_API"
@@ -174,6 +175,20 @@ class JobName(Enum):
                 "merge",
                 ("course_id", "username", "date", "page", "method", "params_hash"),
             ),
+        ),
+    )
+    EDX_REPORTS = JobSpec(
+        "edx_reports.job",
+        "Open edX grade, problem grade and profile reports: triggered or collected, parsed",
+        ("EDX_REPORTS",),
+        (DataSourceName.OPENEDX_LMS_REPORTS,),
+        (
+            TableSpec("edx_report_file", "merge", ("course_id", "report_type", "file_name")),
+            TableSpec("edx_report_column", "append"),
+            TableSpec("edx_grade_report_learner", "append"),
+            TableSpec("edx_grade_cell", "append"),
+            TableSpec("edx_problem_cell", "append"),
+            TableSpec("edx_profile_row", "append"),
         ),
     )
 
