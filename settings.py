@@ -41,6 +41,7 @@ DEFAULTS = {
     "ZOOM.BASE_URL": "https://api.zoom.us/v2",
     "ZOOM.TOKEN_URL": "https://zoom.us/oauth/token",
     "ZOOM.LOOKBACK_DAYS": 3,
+    "ZOOM.DASHBOARD_REQUESTS_PER_MINUTE": 20,
 }
 
 
@@ -107,6 +108,7 @@ class ZoomSettings:
     token_url: str
     first_day: date
     lookback_days: int
+    requests_per_minute: int = 20
 
 
 @dataclass(frozen=True)
@@ -281,4 +283,5 @@ def _zoom(raw: Mapping[str, Any]) -> ZoomSettings:
         token_url=_default(raw, "ZOOM.TOKEN_URL"),
         first_day=date.fromisoformat(section["FIRST_DAY"]),
         lookback_days=_default(raw, "ZOOM.LOOKBACK_DAYS"),
+        requests_per_minute=_default(raw, "ZOOM.DASHBOARD_REQUESTS_PER_MINUTE"),
     )
