@@ -28,12 +28,18 @@ def media_started(cfg: MiVideoSettings, since: datetime, until: datetime) -> pd.
         client.close()
 
 
-def media_created(cfg: MiVideoSettings, since_epoch: int, attempts: int) -> list[dict[str, Any]]:
-    """Every Kaltura entry under the configured categories created at or after the epoch."""
+def media_updated(cfg: MiVideoSettings, since_epoch: int, attempts: int) -> list[dict[str, Any]]:
+    """Every Kaltura entry under the configured categories updated at or after the epoch.
+
+    ``categories`` holds every category of the entry from ``categoryEntry.list``: the entry's
+    own field omits categories with a privacy context, as a KAF root often has.
+    """
     source = KalturaSource(
         cfg.kaltura, cfg.categories_full_name_in, retry=kaltura.retry_policy(attempts)
     )
-    return source.media_created_since(since_epoch)
+    entries = source.media_updated_since(since_epoch)
+    links = source.categories_of(entry["id"] for entry in entries)
+    return [{**entry, "categories": ",".join(links[entry["id"]])} for entry in entries]
 
 
 def probe_bigquery(cfg: MiVideoSettings) -> str:
@@ -49,7 +55,12 @@ def probe_bigquery(cfg: MiVideoSettings) -> str:
 
 
 def probe_kaltura(cfg: MiVideoSettings) -> str:
-    """Start a session and count the media under the configured categories."""
+    """Start a session, read one media.list page and the categoryEntry.list page of its media."""
     source = KalturaSource(cfg.kaltura, cfg.categories_full_name_in, retry=kaltura.retry_policy(1))
-    total = source.count_media()
-    return f"Kaltura lists {total} media under {cfg.categories_full_name_in}"
+    total, ids = source.first_page()
+    links = source.categories_of(ids)
+    return (
+        f"Kaltura lists {total} media under {cfg.categories_full_name_in}; "
+        f"categoryEntry.list gives {sum(map(len, links.values()))} categories "
+        f"for the first {len(ids)}"
+    )

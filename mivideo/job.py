@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 JOB = JobName.MIVIDEO
-CURSOR = "mivideo.kaltura.created_at"
+CURSOR = "mivideo.kaltura.updated_at"
+# Where releases that walked by creation time left off; read once, when CURSOR is absent.
+CREATED_CURSOR = "mivideo.kaltura.created_at"
+LINK_DELETE_CHUNK = 500
 STARTED_TABLE, STARTED_KEY = "mivideo_media_started_hourly", ("event_hour_utc", "course_id")
 CREATED_TABLE, CREATED_KEY = "mivideo_media_created", ("id",)
 COURSES_TABLE, COURSES_KEY = "mivideo_media_courses", ("media_id", "course_id", "in_context")
@@ -37,6 +40,7 @@ class MediaRows:
     since: datetime
     created: pd.DataFrame
     links: pd.DataFrame
+    resume_at: datetime | None = None
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
@@ -93,12 +97,14 @@ def media_started(cfg: MiVideoSettings, db: Database, now: datetime) -> pd.DataF
 
 
 def resume_time(cfg: MiVideoSettings, db: Database) -> datetime:
-    """Where the Kaltura walk starts: the stored cursor, else the newest media, else the default.
+    """Where the Kaltura walk starts: the newest ``updatedAt`` walked, else the default.
 
+    An older creation-time cursor or the newest media stand in when there is no update cursor.
     The walk includes that second again: merging by id makes the overlap harmless, and media
-    created later within the same second are not skipped.
+    changed later within the same second are not skipped.
     """
-    for value in (db.get_cursor(CURSOR), db.scalar(queries.LATEST_MEDIA_CREATED)):
+    stored = (db.get_cursor(CURSOR), db.get_cursor(CREATED_CURSOR))
+    for value in (*stored, db.scalar(queries.LATEST_MEDIA_CREATED)):
         moment = transform.as_utc(value)
         if moment is not None:
             return moment
@@ -106,17 +112,18 @@ def resume_time(cfg: MiVideoSettings, db: Database) -> datetime:
 
 
 def media_created(cfg: MiVideoSettings, db: Database, attempts: int) -> MediaRows:
-    """Walk Kaltura from the resume time to the end; writes nothing."""
+    """Walk Kaltura's changes from the resume time to the end; writes nothing."""
     since = resume_time(cfg, db)
-    raw = fetch.media_created(cfg, transform.epoch_seconds(since), attempts)
+    raw = fetch.media_updated(cfg, transform.epoch_seconds(since), attempts)
     entries = transform.media_entries(raw)
     rows = MediaRows(
         since,
         transform.media_created(entries),
         transform.media_courses(entries, cfg.categories_full_name_in),
+        transform.newest_update(raw),
     )
     logger.info(
-        "media created: %d entries since %s, %d course links",
+        "media changed: %d entries since %s, %d course links",
         len(rows.created),
         since.isoformat(),
         len(rows.links),
@@ -125,14 +132,27 @@ def media_created(cfg: MiVideoSettings, db: Database, attempts: int) -> MediaRow
 
 
 def _write(tx: Tx, hourly: pd.DataFrame, rows: MediaRows) -> None:
-    """Upsert all three tables and move the Kaltura cursor, in the job's one transaction."""
+    """Upsert all three tables and move the Kaltura cursor, in the job's one transaction.
+
+    The course links of every entry walked are replaced by what Kaltura lists now, so a link
+    removed in Kaltura leaves ``mivideo_media_courses`` on the next run.
+    """
     if len(hourly):
         tx.merge(STARTED_TABLE, hourly, STARTED_KEY)
     if len(rows.created):
         tx.merge(CREATED_TABLE, rows.created, CREATED_KEY)
-        tx.set_cursor(CURSOR, transform.cursor_value(rows.created["created_at"].max()))
+        _delete_links(tx, list(rows.created["id"]))
+    if rows.resume_at is not None:
+        tx.set_cursor(CURSOR, transform.cursor_value(rows.resume_at))
     if len(rows.links):
         tx.merge(COURSES_TABLE, rows.links, COURSES_KEY)
+
+
+def _delete_links(tx: Tx, media_ids: list[str]) -> None:
+    for start in range(0, len(media_ids), LINK_DELETE_CHUNK):
+        chunk = media_ids[start : start + LINK_DELETE_CHUNK]
+        where, names = queries.media_ids_in(len(chunk))
+        tx.delete_where(COURSES_TABLE, where, dict(zip(names, chunk, strict=True)))
 
 
 def events_freshness(db: Database) -> DataSourceStatus | None:
