@@ -29,7 +29,10 @@ DEFAULTS = {
     "CANVAS.KEEP_COURSES_WITHOUT_STUDENTS": False,
     "CANVAS.REQUEST_TIMEOUT_SECONDS": 30.0,
     "MIVIDEO.default_last_timestamp": "2020-03-01T00:00:00+00:00",
-    "MIVIDEO.events_table": "udp-umich-prod.event_store.events",
+    "MIVIDEO.events_table": "udp-umich-prod.event_store.expanded",
+    "MIVIDEO.maximum_bytes_billed": 1024**4,
+    "MIVIDEO.backfill_max_bytes": 5 * 1024**4,
+    "MIVIDEO.events_stale_hours": 72,
     "MIVIDEO.kaf_app_urls": (
         "https://aakaf.mivideo.it.umich.edu/caliper/info/app/KafEdApp",
         "https://1038472-1.kaf.kaltura.com/caliper/info/app/KafEdApp",
@@ -122,6 +125,9 @@ class MiVideoSettings:
     kaf_app_urls: tuple[str, ...]
     events_lookback_hours: int
     categories_full_name_in: str
+    maximum_bytes_billed: int = 1024**4
+    backfill_max_bytes: int = 5 * 1024**4
+    events_stale_hours: int = 72
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,9 @@ def _mivideo(raw: Mapping[str, Any], config_dir: Path) -> MiVideoSettings:
         kaf_app_urls=tuple(_default(raw, "MIVIDEO.kaf_app_urls")),
         events_lookback_hours=_default(raw, "MIVIDEO.events_lookback_hours"),
         categories_full_name_in=_default(raw, "MIVIDEO.kaltura_categories_full_name_in"),
+        maximum_bytes_billed=_default(raw, "MIVIDEO.maximum_bytes_billed"),
+        backfill_max_bytes=_default(raw, "MIVIDEO.backfill_max_bytes"),
+        events_stale_hours=_default(raw, "MIVIDEO.events_stale_hours"),
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mivideo import fetch, queries, transform
 from settings import require
-from vocab import DataSourceName, DataSourceStatus, JobName
+from vocab import ConfigError, DataSourceName, DataSourceStatus, JobName
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +62,7 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
     created = media_created(cfg, db, settings.max_req_attempts)
     with db.transaction() as tx:
         _write(tx, hourly, created)
+    warn_if_stale(cfg, db, datetime.now(UTC))
     logger.info(
         "MIVIDEO: finished in %.1f s, rows written %s", time.monotonic() - started, db.rows_written
     )
@@ -70,21 +71,31 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
 
 
 def check(settings: Settings) -> str:
-    """Reach BigQuery and Kaltura with the configured credentials; write nothing."""
+    """Reach what a run reaches: column types, a dry run of the nightly chunk, Kaltura pages."""
     cfg = _config(settings)
-    return f"{fetch.probe_bigquery(cfg)}; {fetch.probe_kaltura(cfg)}"
+    now = datetime.now(UTC)
+    nightly = transform.events_window(now, now, cfg.events_lookback_hours, now)
+    return f"{fetch.probe_bigquery(cfg, nightly)}; {fetch.probe_kaltura(cfg)}"
 
 
 def media_started(cfg: MiVideoSettings, db: Database, now: datetime) -> pd.DataFrame:
-    """Hourly rows for every whole hour of the look-back window, from all of its chunks."""
+    """Hourly rows for every whole hour of the look-back window, from all of its chunks.
+
+    A first load or a backfill (more than one chunk) is dry-run first and refused past
+    ``backfill_max_bytes``, before anything is billed.
+    """
     watermark = transform.as_utc(db.scalar(queries.LATEST_EVENT_LOADED))
     since, until = transform.events_window(
         watermark, cfg.default_last_timestamp, cfg.events_lookback_hours, now
     )
     chunks = transform.window_chunks(since, until, CHUNK_DAYS)
+    columns = fetch.event_columns(cfg)
+    queries.table_shape(cfg.events_table, columns)
+    if watermark is None or len(chunks) > 1:
+        _refuse_costly_backfill(cfg, chunks, columns)
     frames = []
     for number, (start, end) in enumerate(chunks, start=1):
-        frames.append(transform.hourly_counts(fetch.media_started(cfg, start, end)))
+        frames.append(transform.hourly_counts(fetch.media_started(cfg, start, end, columns)))
         logger.info(
             "media started %d/%d: %d (hour, course) rows for [%s, %s)",
             number,
@@ -94,6 +105,41 @@ def media_started(cfg: MiVideoSettings, db: Database, now: datetime) -> pd.DataF
             end.isoformat(),
         )
     return transform.concat_hourly(frames)
+
+
+def _refuse_costly_backfill(
+    cfg: MiVideoSettings, chunks: list[tuple[datetime, datetime]], columns: dict[str, str]
+) -> None:
+    scanned = fetch.scan_bytes(cfg, chunks, columns)
+    logger.info(
+        "media started: a dry run of %d chunk(s) would scan %s bytes", len(chunks), sum(scanned)
+    )
+    if sum(scanned) > cfg.backfill_max_bytes:
+        raise ConfigError(
+            [
+                f"MIVIDEO.backfill_max_bytes: loading from {chunks[0][0].isoformat()} would "
+                f"scan {sum(scanned):,} bytes in {len(chunks)} BigQuery jobs, more than "
+                f"{cfg.backfill_max_bytes:,}; move default_last_timestamp later or raise "
+                f"backfill_max_bytes"
+            ]
+        )
+
+
+def warn_if_stale(cfg: MiVideoSettings, db: Database, now: datetime) -> None:
+    """Warn when the newest loaded event is older than ``events_stale_hours``.
+
+    A table that stops receiving events still answers every night with nothing new, so the
+    job succeeds while its data silently ages (as the retired ``event_store.events`` does).
+    """
+    latest = transform.as_utc(db.scalar(queries.LATEST_EVENT_LOADED))
+    if latest is not None and now - latest > timedelta(hours=cfg.events_stale_hours):
+        logger.warning(
+            "media started: the newest loaded event is from %s, over %d hours ago; is %s "
+            "still receiving events?",
+            latest.isoformat(),
+            cfg.events_stale_hours,
+            cfg.events_table,
+        )
 
 
 def resume_time(cfg: MiVideoSettings, db: Database) -> datetime:

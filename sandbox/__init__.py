@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 CANVAS_TOKEN = "sandbox-canvas-token"
 KALTURA_SECRET = "sandbox-kaltura-secret"
 KALTURA_PARTNER_ID = 1234
-EVENTS_TABLE = "udp-sandbox.event_store.events"
+EVENTS_TABLE = "udp-sandbox.event_store.expanded"
+LEGACY_EVENTS_TABLE = "udp-sandbox.event_store.events"
 # How much activity each size generates besides the Canvas university.
 VOLUMES = {
     "tiny": {"events": 400, "media": 60, "meetings_per_day": 4},
@@ -63,7 +64,9 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     with ExitStack() as stack:
         servers = {
             "canvas": canvas.start(data.university, token=CANVAS_TOKEN),
-            "bigquery": bigquery.start(data.events, table=EVENTS_TABLE),
+            "bigquery": bigquery.start(
+                data.events, table=LEGACY_EVENTS_TABLE, expanded_table=EVENTS_TABLE
+            ),
             "kaltura": kaltura.start(
                 data.media, partner_id=KALTURA_PARTNER_ID, admin_secret=KALTURA_SECRET
             ),

@@ -19,6 +19,8 @@ from sources import bigquery, kaltura
 from sources.kaltura import KalturaSource, MediaWindow, next_window
 from vocab import FatalSourceError, RetriableSourceError
 
+LIMITS = bigquery.JobLimits(10**12, {"product": "course-inventory"})
+
 
 def media(media_id: str, updated_at: int) -> dict:
     return {"id": media_id, "updated_at": updated_at}
@@ -105,7 +107,9 @@ def test_an_unreachable_bigquery_is_retriable_after_a_bounded_wait(make_settings
     cfg = config(make_settings, udp_url=unused_port_url(), request_timeout=1.0)
     client = bigquery.make_client(cfg.bigquery)
     with pytest.raises(RetriableSourceError, match="BigQuery query failed"):
-        bigquery.query_frame(client, "SELECT 1", {}, timeout=cfg.bigquery.request_timeout)
+        bigquery.query_frame(
+            client, "SELECT 1", {}, timeout=cfg.bigquery.request_timeout, limits=LIMITS
+        )
 
 
 def test_an_unreachable_kaltura_is_retriable_with_the_error_code_first(make_settings):
@@ -249,7 +253,7 @@ def test_only_the_clients_own_parse_crash_counts_as_a_bad_answer(
 
 def test_check_reaches_both_sources_without_writing(make_settings, udp, kaltura_media):
     detail = job.check(make_settings(udp.url, kaltura_media.url))
-    assert "BigQuery project sandbox-project answers" in detail
+    assert f"BigQuery {bigquery_api.EXPANDED_TABLE} (" in detail and "would scan" in detail
     assert f"Kaltura lists {len(kaltura_media.listed())} media" in detail
 
 
@@ -278,7 +282,7 @@ def test_a_bigquery_server_error_is_retried(make_settings):
         cfg = config(make_settings, udp_url=server.url)
         client = bigquery.make_client(cfg.bigquery)
         result = bigquery.query_frame(
-            client, "SELECT 1 AS ok", {}, timeout=cfg.bigquery.request_timeout
+            client, "SELECT 1 AS ok", {}, timeout=cfg.bigquery.request_timeout, limits=LIMITS
         )
         client.close()
     assert result["ok"].tolist() == [1]
