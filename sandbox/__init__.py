@@ -1,13 +1,15 @@
-"""Local emulators of Canvas, BigQuery, Kaltura and Zoom, started together for sandbox runs."""
+"""Local emulators of Canvas, BigQuery, Kaltura, Zoom, Matomo and the Open edX LMS."""
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ KALTURA_SECRET = "sandbox-kaltura-secret"
 KALTURA_PARTNER_ID = 1234
 EVENTS_TABLE = "udp-sandbox.event_store.expanded"
 LEGACY_EVENTS_TABLE = "udp-sandbox.event_store.events"
+MATOMO_TOKEN = "sandbox-matomo-token"
 # How much activity each size generates besides the Canvas university.
 VOLUMES = {
     "tiny": {"events": 400, "media": 60, "meetings_per_day": 4},
@@ -58,10 +61,13 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     The emulators stop when the block ends. A reachable PostgreSQL (``SANDBOX_PG_URL``,
     default the local server) is filled with the UDW tables, so the UDW enrichment runs too.
     """
-    from sandbox import bigquery, canvas, kaltura, zoom
+    from sandbox import bigquery, canvas, kaltura, matomo, zoom
+    from sandbox.lms import server as lms
 
     data = _generate(size, seed)
     with ExitStack() as stack:
+        lms_store = stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-lms-"))
+        lms_server = stack.enter_context(lms.start_sandbox(Path(lms_store)))
         servers = {
             "canvas": canvas.start(data.university, token=CANVAS_TOKEN),
             "bigquery": bigquery.start(
@@ -72,15 +78,29 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
             ),
             # A faster plan than Zoom's Business 20 a minute, as config/env_sandbox.hjson says.
             "zoom": zoom.start(data.account, per_minute=600),
+            "matomo": matomo.start(
+                matomo.MatomoEmulator(
+                    matomo.sandbox_sites(data.university.course_ids, seed=seed), MATOMO_TOKEN
+                )
+            ),
         }
         urls = {name: stack.enter_context(server).url for name, server in servers.items()}
+        urls["lms"] = lms_server.url
         logger.info(
             "sandbox %s: %d courses; emulators at %s",
             size,
             len(data.university.course_ids),
             ", ".join(urls.values()),
         )
-        yield _sandbox(urls, data)
+        sandbox = _sandbox(urls, data)
+        sandbox.placeholders.update(
+            {
+                "<sandbox:lms>": urls["lms"],
+                "<sandbox:lms_secret>": lms.CLIENT_SECRET,
+                "<sandbox:lms_store>": lms_store,
+            }
+        )
+        yield sandbox
 
 
 def _generate(size: str, seed: int) -> _Data:
@@ -123,6 +143,8 @@ def _sandbox(urls: dict[str, str], data: _Data) -> Sandbox:
             "<sandbox:kaltura_secret>": KALTURA_SECRET,
             "<sandbox:zoom>": urls["zoom"],
             "<sandbox:zoom_secret>": data.account.client_secret,
+            "<sandbox:matomo>": urls["matomo"],
+            "<sandbox:matomo_token>": MATOMO_TOKEN,
         },
         env={
             "CANVAS__CANVAS_TERM_IDS": str([t["id"] for t in data.university.terms]),
