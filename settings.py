@@ -31,7 +31,10 @@ DEFAULTS = {
     "CANVAS.KEEP_COURSES_WITHOUT_STUDENTS": False,
     "CANVAS.REQUEST_TIMEOUT_SECONDS": 30.0,
     "MIVIDEO.default_last_timestamp": "2020-03-01T00:00:00+00:00",
-    "MIVIDEO.events_table": "udp-umich-prod.event_store.events",
+    "MIVIDEO.events_table": "udp-umich-prod.event_store.expanded",
+    "MIVIDEO.maximum_bytes_billed": 1024**4,
+    "MIVIDEO.backfill_max_bytes": 5 * 1024**4,
+    "MIVIDEO.events_stale_hours": 72,
     "MIVIDEO.kaf_app_urls": (
         "https://aakaf.mivideo.it.umich.edu/caliper/info/app/KafEdApp",
         "https://1038472-1.kaf.kaltura.com/caliper/info/app/KafEdApp",
@@ -43,6 +46,7 @@ DEFAULTS = {
     "ZOOM.BASE_URL": "https://api.zoom.us/v2",
     "ZOOM.TOKEN_URL": "https://zoom.us/oauth/token",
     "ZOOM.LOOKBACK_DAYS": 3,
+    "ZOOM.DASHBOARD_REQUESTS_PER_MINUTE": 20,
     "EDX_REPORTS.mode": "trigger",
     "EDX_REPORTS.reports": ("grade_report", "problem_grade_report", "student_profile_info"),
     "EDX_REPORTS.include_ccx": False,
@@ -126,6 +130,7 @@ class ZoomSettings:
     token_url: str
     first_day: date
     lookback_days: int
+    requests_per_minute: int = 20
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,9 @@ class MiVideoSettings:
     kaf_app_urls: tuple[str, ...]
     events_lookback_hours: int
     categories_full_name_in: str
+    maximum_bytes_billed: int = 1024**4
+    backfill_max_bytes: int = 5 * 1024**4
+    events_stale_hours: int = 72
 
 
 @dataclass(frozen=True)
@@ -317,6 +325,9 @@ def _mivideo(raw: Mapping[str, Any], config_dir: Path) -> MiVideoSettings:
         kaf_app_urls=tuple(_default(raw, "MIVIDEO.kaf_app_urls")),
         events_lookback_hours=_default(raw, "MIVIDEO.events_lookback_hours"),
         categories_full_name_in=_default(raw, "MIVIDEO.kaltura_categories_full_name_in"),
+        maximum_bytes_billed=_default(raw, "MIVIDEO.maximum_bytes_billed"),
+        backfill_max_bytes=_default(raw, "MIVIDEO.backfill_max_bytes"),
+        events_stale_hours=_default(raw, "MIVIDEO.events_stale_hours"),
     )
 
 
@@ -330,6 +341,7 @@ def _zoom(raw: Mapping[str, Any]) -> ZoomSettings:
         token_url=_default(raw, "ZOOM.TOKEN_URL"),
         first_day=date.fromisoformat(section["FIRST_DAY"]),
         lookback_days=_default(raw, "ZOOM.LOOKBACK_DAYS"),
+        requests_per_minute=_default(raw, "ZOOM.DASHBOARD_REQUESTS_PER_MINUTE"),
     )
 
 

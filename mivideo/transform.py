@@ -98,6 +98,12 @@ def media_entries(entries: Iterable[dict[str, Any]]) -> pd.DataFrame:
     return frame.drop_duplicates("id", keep="last").reset_index(drop=True)
 
 
+def newest_update(entries: Iterable[dict[str, Any]]) -> datetime | None:
+    """The latest ``updated_at`` (epoch s) of raw entries as UTC, where the next walk resumes."""
+    newest = max((entry["updated_at"] for entry in entries), default=None)
+    return None if newest is None else datetime.fromtimestamp(newest, UTC)
+
+
 def media_created(entries: pd.DataFrame) -> pd.DataFrame:
     """Rows for mivideo_media_created: creation time in UTC, name cut to the column size."""
     created = pd.to_datetime(entries["created_at"].astype("int64"), unit="s", utc=True)

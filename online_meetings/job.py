@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,11 +23,21 @@ TABLE = "zoom_meeting"
 CURSOR_NAME = "zoom_meeting.last_day"
 
 
+# Zoom's Dashboard serves "the last six months" (Dashboard API reference).
+WINDOW_MONTHS = 6
+
+
 def check(settings: Settings) -> str:
-    """Obtain a Zoom access token with the configured app credentials; write nothing."""
+    """Obtain a token and read one page of yesterday's meetings, as a run would; write nothing."""
     zoom = _zoom_settings(settings)
-    ZoomClient(zoom, retry=RetryPolicy.from_attempts(settings.max_req_attempts)).access_token()
-    return f"Zoom OAuth token obtained from {zoom.token_url}"
+    client = ZoomClient(zoom, retry=RetryPolicy.from_attempts(settings.max_req_attempts))
+    client.access_token()
+    yesterday = utc_today() - timedelta(days=1)
+    page = next(client.past_meetings(yesterday))
+    return (
+        f"Zoom OAuth token obtained from {zoom.token_url}; "
+        f"{len(page)} meeting(s) on the first page of {yesterday}"
+    )
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
@@ -60,13 +71,35 @@ def days_to_load(last_loaded: date | None, zoom: ZoomSettings, *, today: date) -
     """UTC days to (re)fetch: from the look-back before the last loaded day up to yesterday.
 
     Re-reading the last ``lookback_days`` picks up meetings Zoom reports late; a first run
-    starts at ``first_day``. Today is never loaded, because it is not over yet.
+    starts at ``first_day``. Today is never loaded, because it is not over yet. A start older
+    than Zoom's six-month window, which Zoom refuses, is moved up to the window's first day.
     """
     start = zoom.first_day
     if last_loaded is not None:
         start = max(start, last_loaded - timedelta(days=zoom.lookback_days))
+    oldest = window_start(today)
+    if start < oldest:
+        logger.warning(
+            "Zoom serves only the last %d months of Dashboard data: starting at %s, not %s",
+            WINDOW_MONTHS,
+            oldest,
+            start,
+        )
+        start = oldest
     count = (today - start).days
     return [start + timedelta(days=offset) for offset in range(max(count, 0))]
+
+
+def window_start(today: date) -> date:
+    """The oldest day Zoom's Dashboard serves: the same day six calendar months back.
+
+    The day after is used when the month is shorter, so the start is never outside the window.
+    """
+    year, month = divmod(today.year * 12 + today.month - 1 - WINDOW_MONTHS, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    if today.day > last_day:
+        return date(year, month + 2, 1) if month < 11 else date(year + 1, 1, 1)
+    return date(year, month + 1, today.day)
 
 
 def last_loaded_day(db: Database) -> date | None:

@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 CANVAS_TOKEN = "sandbox-canvas-token"
 KALTURA_SECRET = "sandbox-kaltura-secret"
 KALTURA_PARTNER_ID = 1234
-EVENTS_TABLE = "udp-sandbox.event_store.events"
+EVENTS_TABLE = "udp-sandbox.event_store.expanded"
+LEGACY_EVENTS_TABLE = "udp-sandbox.event_store.events"
 MATOMO_TOKEN = "sandbox-matomo-token"
 # How much activity each size generates besides the Canvas university.
 VOLUMES = {
@@ -70,11 +71,14 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
         lms_server = stack.enter_context(lms.start_sandbox(Path(lms_store)))
         servers = {
             "canvas": canvas.start(data.university, token=CANVAS_TOKEN),
-            "bigquery": bigquery.start(data.events, table=EVENTS_TABLE),
+            "bigquery": bigquery.start(
+                data.events, table=LEGACY_EVENTS_TABLE, expanded_table=EVENTS_TABLE
+            ),
             "kaltura": kaltura.start(
                 data.media, partner_id=KALTURA_PARTNER_ID, admin_secret=KALTURA_SECRET
             ),
-            "zoom": zoom.start(data.account),
+            # A faster plan than Zoom's Business 20 a minute, as config/env_sandbox.hjson says.
+            "zoom": zoom.start(data.account, per_minute=600),
             "matomo": matomo.start(
                 matomo.MatomoEmulator(
                     matomo.sandbox_sites(data.university.course_ids, seed=seed), MATOMO_TOKEN

@@ -104,6 +104,7 @@ def build_session(
     allowed_methods: Collection[str] = RETRY_METHODS,
     stats: RequestStats | None = None,
     headers: Mapping[str, str] | None = None,
+    respect_retry_after: bool = True,
 ) -> TimeoutSession:
     """Build a pooled session that retries connection errors and ``policy.statuses``.
 
@@ -112,6 +113,8 @@ def build_session(
             throttling itself leaves 429 out of ``policy.statuses``.
         pool_size: connections kept per host; match the number of worker threads.
         timeout: seconds for connect and for each read, applied to every request.
+        respect_retry_after: let urllib3 retry 413/429/503 answers that carry Retry-After;
+            a client that reads Retry-After itself (Zoom's may be an instant) turns it off.
 
     Returns:
         A session whose final non-2xx response is returned (not raised); pass it to
@@ -124,7 +127,7 @@ def build_session(
         backoff_factor=policy.factor,
         backoff_max=policy.maximum,
         backoff_jitter=policy.jitter,
-        respect_retry_after_header=True,
+        respect_retry_after_header=respect_retry_after,
         # urllib3 waits whole seconds; a short policy still honours a minute of Retry-After.
         retry_after_max=int(max(policy.retry_after_max, 60)),
         raise_on_status=False,

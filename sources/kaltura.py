@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from KalturaClient import KalturaClient, KalturaConfiguration
 from KalturaClient.exceptions import KalturaClientException, KalturaException
 from KalturaClient.Plugins.Core import (
+    KalturaCategoryEntryFilter,
+    KalturaCategoryFilter,
     KalturaFilterPager,
     KalturaMediaEntryFilter,
     KalturaMediaEntryOrderBy,
@@ -31,6 +34,9 @@ SOURCE = DataSourceName.KALTURA_API
 PAGE_SIZE = 500  # Kaltura's maximum
 MAX_MATCHES = 10_000  # no page of one filter reaches beyond this many results
 CAP_ERROR = "QUERY_EXCEEDED_MAX_MATCHES_ALLOWED"
+SESSION_ERROR = "INVALID_KS"
+# Kaltura cuts "in" lists to 150 values (SphinxCriterion::MAX_IN_VALUES).
+MAX_IN_VALUES = 150
 MESSAGE_LIMIT = 300
 # The client's own failure codes (-4...) by name, so an error message says what went wrong.
 _CLIENT_ERRORS = {
@@ -50,9 +56,17 @@ class _Malformed(Exception):  # noqa: N818 - retried like a transport failure
     """Kaltura answered with something that parsed but is not the expected object."""
 
 
+class _SessionExpired(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Kaltura refused the session key of a session that was started."""
+
+    def __init__(self, error: KalturaException) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 @dataclass(frozen=True)
 class MediaWindow:
-    """One media.list filter: created at or after ``since`` (epoch s), minus ``exclude`` ids."""
+    """One media.list filter: updated at or after ``since`` (epoch s), minus ``exclude`` ids."""
 
     since: int
     exclude: frozenset[str] = frozenset()
@@ -61,13 +75,16 @@ class MediaWindow:
 def next_window(entries: Iterable[dict[str, Any]], current: MediaWindow) -> MediaWindow:
     """The window that resumes after ``entries``: from their last second, minus ids seen there.
 
-    Entries sharing that second may be many (a bulk upload), so every one of them is excluded,
-    including those excluded by ``current`` when the second has not moved.
+    Entries sharing that second may be many (a bulk change), so every one of them is excluded,
+    including those excluded by ``current`` when the second has not moved. Kaltura cuts
+    ``idNotIn`` to 150 ids, so past that the second is read again whole instead.
     """
-    latest = max((entry["created_at"] for entry in entries), default=current.since)
-    at_latest = {entry["id"] for entry in entries if entry["created_at"] == latest}
+    latest = max((entry["updated_at"] for entry in entries), default=current.since)
+    at_latest = {entry["id"] for entry in entries if entry["updated_at"] == latest}
     if latest == current.since:
         at_latest |= current.exclude
+    if len(at_latest) > MAX_IN_VALUES:
+        at_latest = set()
     return MediaWindow(latest, frozenset(at_latest))
 
 
@@ -92,10 +109,13 @@ class KalturaSource:
         self._retry = retry or retry_policy(DEFAULT_ATTEMPTS)
         self._has_session = False
 
-    def media_created_since(self, since: int) -> list[dict[str, Any]]:
-        """Every entry under the configured categories created at or after epoch ``since``.
+    def media_updated_since(self, since: int) -> list[dict[str, Any]]:
+        """Every listed entry under the configured categories updated at or after ``since``.
 
-        Returns raw dicts (id, name, created_at, duration, categories) ordered by creation.
+        Walking by ``updatedAt`` finds entries that became READY or were approved after they
+        were created, and entries published to another category later: each change moves it.
+        Returns raw dicts (id, name, created_at, updated_at, duration, categories) in update
+        order; ``categories`` is the entry's field, which omits privacy-context categories.
 
         Raises:
             RetriableSourceError: Kaltura stayed unreachable or kept answering garbage.
@@ -106,17 +126,18 @@ class KalturaSource:
         while True:
             try:
                 self._walk(window, seen)
-                return sorted(seen.values(), key=lambda entry: (entry["created_at"], entry["id"]))
+                return sorted(seen.values(), key=lambda entry: (entry["updated_at"], entry["id"]))
             except _CapReached as err:
                 resumed = next_window(seen.values(), window)
                 if resumed == window:
                     message = (
-                        f"media.list hit the 10,000-result cap without any new entry "
-                        f"at createdAt {window.since}"
+                        f"media.list hit the 10,000-result cap within one second: more than "
+                        f"{MAX_MATCHES} entries have updatedAt {window.since}, which Kaltura "
+                        f"cannot page past"
                     )
                     raise FatalSourceError(message, SOURCE) from err
                 logger.info(
-                    "Kaltura result cap reached after %d entries; resuming at createdAt "
+                    "Kaltura result cap reached after %d entries; resuming at updatedAt "
                     "%d excluding %d ids",
                     len(seen),
                     resumed.since,
@@ -127,6 +148,59 @@ class KalturaSource:
     def count_media(self) -> int:
         """Total entries under the configured categories (one small request)."""
         return self._list(MediaWindow(0), page_index=1, page_size=1).totalCount
+
+    def first_page(self, page_size: int = PAGE_SIZE) -> tuple[int, list[str]]:
+        """``totalCount`` and the ids of the first page of the walk (one media.list call)."""
+        response = self._list(MediaWindow(0), page_index=1, page_size=page_size)
+        return response.totalCount, [entry.id for entry in response.objects]
+
+    def categories_of(self, entry_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Every category full name of each entry, from ``categoryEntry.list``.
+
+        Unlike the entry's ``categories`` field, this includes categories with a privacy
+        context. Ids go 150 at a time (Kaltura cuts longer "in" lists); an entry without any
+        category maps to an empty list.
+        """
+        ids = list(dict.fromkeys(entry_ids))
+        links: dict[str, list[str]] = {entry_id: [] for entry_id in ids}
+        pairs: list[tuple[str, int]] = []
+        for chunk in _chunks(ids, MAX_IN_VALUES):
+            link_filter = KalturaCategoryEntryFilter()
+            link_filter.entryIdIn = ",".join(chunk)
+            pairs.extend(
+                (item.entryId, item.categoryId)
+                for item in self._pages(
+                    "categoryEntry.list", self._client.categoryEntry.list, link_filter
+                )
+            )
+        names = self._category_names({category for _, category in pairs})
+        for entry_id, category in pairs:
+            if category in names and entry_id in links:
+                links[entry_id].append(names[category])
+        return links
+
+    def _category_names(self, category_ids: set[int]) -> dict[int, str]:
+        names: dict[int, str] = {}
+        for chunk in _chunks(sorted(category_ids), MAX_IN_VALUES):
+            category_filter = KalturaCategoryFilter()
+            category_filter.idIn = ",".join(map(str, chunk))
+            for item in self._pages("category.list", self._client.category.list, category_filter):
+                names[item.id] = item.fullName
+        return names
+
+    def _pages(self, action: str, method: Callable[..., Any], list_filter: Any) -> list[Any]:
+        """Every object of a small list (ids are given, so it stays under the result cap)."""
+        found: list[Any] = []
+        for page_index in range(1, MAX_MATCHES // PAGE_SIZE + 1):
+            pager = KalturaFilterPager()
+            pager.pageSize, pager.pageIndex = PAGE_SIZE, page_index
+            self._ensure_session()
+            response: Any = self._call(action, functools.partial(method, list_filter, pager))
+            objects = [item for item in (getattr(response, "objects", None) or []) if item]
+            found.extend(objects)
+            if len(objects) < PAGE_SIZE:
+                return found
+        raise FatalSourceError(f"{action}: more than {MAX_MATCHES} results for one filter", SOURCE)
 
     def _walk(self, window: MediaWindow, seen: dict[str, dict[str, Any]]) -> None:
         page_index, received = 1, 0
@@ -150,8 +224,8 @@ class KalturaSource:
         """One page; ``received`` entries of this window came on the pages before it."""
         media_filter = KalturaMediaEntryFilter()
         media_filter.categoriesFullNameIn = self._categories
-        media_filter.createdAtGreaterThanOrEqual = window.since
-        media_filter.orderBy = KalturaMediaEntryOrderBy.CREATED_AT_ASC
+        media_filter.updatedAtGreaterThanOrEqual = window.since
+        media_filter.orderBy = KalturaMediaEntryOrderBy.UPDATED_AT_ASC
         if window.exclude:
             media_filter.idNotIn = ",".join(sorted(window.exclude))
         pager = KalturaFilterPager()
@@ -184,12 +258,31 @@ class KalturaSource:
         )
 
     def _call(self, action: str, request: Callable[[], T]) -> T:
+        """``request()`` with retries; an expired session is renewed once and the call repeated.
+
+        A KS lives a day by default and partners may cap it lower, so a long walk can outlive
+        it; a session refused again right after renewal is a real refusal.
+        """
+        try:
+            return self._attempts(action, request)
+        except _SessionExpired:
+            logger.info("Kaltura session expired during %s; starting a new one", action)
+            self._has_session = False
+            self._ensure_session()
+        try:
+            return self._attempts(action, request)
+        except _SessionExpired as err:
+            raise FatalSourceError(_describe(action, err.error), SOURCE) from err
+
+    def _attempts(self, action: str, request: Callable[[], T]) -> T:
         for attempt in range(1, self._retry.attempts + 1):
             try:
                 return _parsed(request)
             except KalturaException as err:
                 if err.code == CAP_ERROR:
                     raise _CapReached(err.message) from err
+                if err.code == SESSION_ERROR and self._has_session:
+                    raise _SessionExpired(err) from err
                 raise FatalSourceError(_describe(action, err), SOURCE) from err
             except (KalturaClientException, _Malformed) as err:
                 problem = _describe(action, err)
@@ -243,6 +336,11 @@ def _checked(response: Any, page_size: int, received: int) -> KalturaMediaListRe
     return response
 
 
+def _chunks(values: list[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _describe(action: str, err: Exception) -> str:
     """``action: CODE: message``, redacted and cut; the code comes first so the cut keeps it."""
     if isinstance(err, KalturaException):
@@ -264,6 +362,7 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
         "id": value("id"),
         "name": value("name"),
         "created_at": value("createdAt"),
+        "updated_at": value("updatedAt") or value("createdAt"),
         "duration": value("duration"),
         "categories": value("categories"),
     }

@@ -59,17 +59,28 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), or None."""
+    """Seconds from a Retry-After header (delta-seconds, HTTP date or ISO-8601), or None."""
     if not value:
         return None
     try:
         return max(float(value), 0.0)
     except ValueError:
         pass
+    when = retry_after_instant(value)
+    if when is None:
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def retry_after_instant(value: str | None) -> datetime | None:
+    """The moment a Retry-After names: an HTTP date, or an ISO-8601 instant as Zoom sends."""
+    if not value:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

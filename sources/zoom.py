@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from datetime import date
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
 from redaction import register_secret
 from sources.http import build_session, decode_json, error_message, raise_for_status, send
-from sources.retry import RetryPolicy
-from vocab import DataSourceName, FatalSourceError
+from sources.retry import RetryPolicy, retry_after_instant
+from vocab import DataSourceName, FatalSourceError, RetriableSourceError
 
 if TYPE_CHECKING:
     import requests
@@ -27,6 +29,46 @@ REQUEST_TIMEOUT = 30.0
 # Renew slightly early so a token cannot lapse between the check and the request using it.
 EXPIRY_MARGIN_S = 60.0
 MAX_PAGES_PER_DAY = 10_000
+# Zoom's Resource-intensive label on Business and higher plans: 20 requests a minute.
+DEFAULT_REQUESTS_PER_MINUTE = 20
+# A per-minute 429 may come without Retry-After; the window it counts is a minute long.
+MINUTE_S = 60.0
+
+
+class MinutePacer:
+    """Lets at most ``per_minute`` requests start within any 60 seconds.
+
+    ``clock`` and ``sleep`` are replaceable so tests can run a busy night without waiting.
+    """
+
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute = max(1, per_minute)
+        self.clock = clock
+        self.sleep = sleep
+        self.waited_s = 0.0
+        self._started: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until one more request fits in the last minute, then count it."""
+        with self._lock:
+            while len(self._started) >= self.per_minute:
+                delay = self._started[0] + MINUTE_S - self.clock()
+                if delay <= 0:
+                    self._started.popleft()
+                    continue
+                self.pause(delay)
+            self._started.append(self.clock())
+
+    def pause(self, seconds: float) -> None:
+        self.waited_s += seconds
+        self.sleep(seconds)
 
 
 class ZoomClient:
@@ -43,11 +85,16 @@ class ZoomClient:
         retry: RetryPolicy | None = None,
         timeout: float = REQUEST_TIMEOUT,
         session: requests.Session | None = None,
+        pacer: MinutePacer | None = None,
     ) -> None:
         self._settings = settings
+        self._policy = retry or RetryPolicy()
+        # 429s are handled here: Zoom's Retry-After may be missing or an ISO-8601 instant.
+        no_429 = replace(self._policy, statuses=self._policy.statuses - {429})
         self._session = session or build_session(
-            policy=retry or RetryPolicy(), pool_size=2, timeout=timeout
+            policy=no_429, pool_size=2, timeout=timeout, respect_retry_after=False
         )
+        self.pacer = pacer or MinutePacer(settings.requests_per_minute)
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
@@ -87,8 +134,27 @@ class ZoomClient:
         )
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """GET ``{base_url}/{path}`` with the bearer token; the decoded JSON object."""
+        """GET ``{base_url}/{path}`` with the bearer token, paced; the decoded JSON object.
+
+        A 429 is waited out (its Retry-After, or a minute without one) up to the policy's
+        attempts; the daily limit (a Retry-After instant) fails at once, naming when it ends.
+        """
         url = f"{self._settings.base_url.rstrip('/')}/{path.lstrip('/')}"
+        for attempt in range(1, self._policy.attempts + 1):
+            self.pacer.wait()
+            response = self._get_authorized(url, params)
+            if response.status_code != 429 or attempt == self._policy.attempts:
+                break
+            delay = throttle_delay(response)
+            logger.warning("Zoom rate limit on %s; waiting %.0f s", path, delay)
+            self.pacer.pause(delay)
+        raise_for_status(response, SOURCE)
+        body = decode_json(response, SOURCE)
+        if not isinstance(body, dict):
+            raise FatalSourceError(f"GET {path}: expected a JSON object", SOURCE)
+        return body
+
+    def _get_authorized(self, url: str, params: dict[str, Any] | None) -> requests.Response:
         response = send(
             self._session, "GET", url, SOURCE, params=params, headers=self._authorization()
         )
@@ -100,11 +166,7 @@ class ZoomClient:
             response = send(
                 self._session, "GET", url, SOURCE, params=params, headers=self._authorization()
             )
-        raise_for_status(response, SOURCE)
-        body = decode_json(response, SOURCE)
-        if not isinstance(body, dict):
-            raise FatalSourceError(f"GET {path}: expected a JSON object", SOURCE)
-        return body
+        return response
 
     def access_token(self) -> str:
         """A valid access token, fetched only when none is cached or it is about to expire."""
@@ -140,6 +202,31 @@ class ZoomClient:
         lifetime = _float_or(body.get("expires_in"), 3600.0)
         logger.debug("Zoom access token obtained, valid for %.0f s", lifetime)
         return token, time.monotonic() + lifetime - min(EXPIRY_MARGIN_S, lifetime / 10)
+
+
+def throttle_delay(response: requests.Response) -> float:
+    """Seconds to wait after a 429: its Retry-After seconds, else a whole minute.
+
+    Raises:
+        RetriableSourceError: the daily limit, whose Retry-After is the instant it resets.
+    """
+    value = (response.headers.get("Retry-After") or "").strip()
+    daily = response.headers.get("X-RateLimit-Type", "").lower().startswith("daily")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = None
+    if seconds is not None and not daily:
+        return max(seconds, 1.0)
+    resumes = retry_after_instant(value)
+    if daily or resumes is not None:
+        when = "00:00 UTC"
+        if resumes is not None:
+            when = f"{resumes.astimezone(UTC):%H:%M} UTC on {resumes.astimezone(UTC):%Y-%m-%d}"
+        raise RetriableSourceError(
+            f"Zoom Dashboard API: daily limit reached; resumes at {when}", SOURCE
+        )
+    return MINUTE_S
 
 
 def _float_or(value: Any, default: float) -> float:

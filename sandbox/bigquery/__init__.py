@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from sandbox.bigquery.emulator import BigQueryEmulator, start
-from sandbox.bigquery.engine import DEFAULT_TABLE, EventStore, QueryError, translate_sql
+from sandbox.bigquery.engine import (
+    DEFAULT_TABLE,
+    EXPANDED_TABLE,
+    EventStore,
+    QueryError,
+    translate_sql,
+)
 
 __all__ = [
     "DEFAULT_TABLE",
+    "EXPANDED_TABLE",
     "BigQueryEmulator",
     "EventStore",
     "QueryError",

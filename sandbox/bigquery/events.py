@@ -46,6 +46,21 @@ class UdpEvent:
             "event": self.event,
         }
 
+    def expanded_row(self) -> dict[str, object]:
+        """The row of ``event_store.expanded``: Caliper flattened, ``event_time`` a DATETIME."""
+        body = json.loads(self.event)
+        obj = body.get("object") or {}
+        return {
+            "id": self.id,
+            "type": self.type,
+            "action": self.action,
+            "ed_app": {"id": self.ed_app, "json": json.dumps(body.get("edApp") or {})},
+            "object": {"id": obj.get("id"), "extensions": json.dumps(obj.get("extensions"))},
+            "actor": {"id": (body.get("actor") or {}).get("id")},
+            "event_time": self.event_time.astimezone(UTC).replace(tzinfo=None),
+            "extensions_json": None,
+        }
+
 
 def _payload(
     event_id: str, kind: str, action: str, app: str, when: datetime, course_value: object

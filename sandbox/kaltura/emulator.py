@@ -8,8 +8,18 @@ XML (see the wire notes), so every answer here, errors included, is XML.
   categories *is* a listed name or lies *under* it (``name>...``). That is how KAF channels such as
   ``Canvas_UMich>site>channels>123`` are found with ``Canvas_UMich``; a sibling root such as
   ``Canvas_UMich_Archive`` does not match.
-- ``createdAtGreaterThanOrEqual`` / ``createdAtLessThanOrEqual`` (epoch seconds), ``idNotIn``;
-- ``orderBy`` ``+createdAt`` or ``-createdAt`` (the default); ties in a fixed, id-unrelated order;
+- ``createdAtGreaterThanOrEqual`` / ``createdAtLessThanOrEqual`` / ``updatedAtGreaterThanOrEqual``
+  (epoch seconds), ``idNotIn`` (cut to its first 150 values, as Sphinx does);
+- ``orderBy`` ``+createdAt``, ``-createdAt`` (the default), ``+updatedAt`` or ``-updatedAt``; ties
+  in a fixed, id-unrelated order;
+- only READY entries that are not pending or rejected in moderation are listed (Kaltura's
+  default status filter); deleted entries are not listed;
+- an entry's ``categories`` field leaves out categories with a privacy context.
+
+``categoryEntry.list`` (filter ``entryIdIn``) lists every category link of the given entries,
+privacy contexts included, and ``category.list`` (filter ``idIn``) names categories by id.
+``expire_sessions()`` makes every session answer ``INVALID_KS`` with ``-5,EXPIRED``;
+``expire_on_list_call`` does so just before that ``media.list`` call (a KS outlived by a walk).
 - pager ``pageSize`` (default 30, at most 500) and ``pageIndex`` (from 1). Asking beyond the first
   ``max_matches`` (10,000) results fails with ``QUERY_EXCEEDED_MAX_MATCHES_ALLOWED``.
 
@@ -30,7 +40,7 @@ from typing import Any
 
 from lxml import etree
 
-from sandbox.kaltura.library import KalturaApiError, MediaLibrary, in_categories
+from sandbox.kaltura.library import MAX_IN_VALUES, KalturaApiError, MediaLibrary, in_categories
 from sandbox.kaltura.media import MediaEntry
 from sandbox.web import (
     Emulator,
@@ -67,6 +77,7 @@ class KalturaEmulator(Emulator):
         fail_on_list_call: int | None = None,
         short_list_calls: Collection[int] = (),
         cut_list_calls: Collection[int] = (),
+        expire_on_list_call: int | None = None,
     ) -> None:
         super().__init__(faults)
         self.library = library
@@ -76,8 +87,11 @@ class KalturaEmulator(Emulator):
         self.fail_on_list_call = fail_on_list_call
         self.short_list_calls = set(short_list_calls)
         self.cut_list_calls = set(cut_list_calls)
+        self.expire_on_list_call = expire_on_list_call
         self.list_call_count = 0
         self._sessions: set[str] = set()
+        self._expired: set[str] = set()
+        self.sessions_started = 0
         self._lock = threading.Lock()
 
     def answer(self, request: Request, route: Route | None, params: dict[str, Any]) -> Response:
@@ -97,9 +111,18 @@ class KalturaEmulator(Emulator):
     def _session_params(self, request: Request) -> dict[str, Any]:
         """The call's parameters, once its ``ks`` is known to be a session this server started."""
         params = request.json() or {}
-        if params.get("ks") not in self._sessions:
+        ks = params.get("ks")
+        if ks in self._expired:
+            raise KalturaApiError("INVALID_KS", f'Invalid KS "{ks}" Error: -5,EXPIRED')
+        if ks not in self._sessions:
             raise KalturaApiError("INVALID_KS", 'Invalid KS "" Error: -1,INVALID_STR')
         return params
+
+    def expire_sessions(self) -> None:
+        """Let every session started so far expire, as a KS does after its lifetime."""
+        with self._lock:
+            self._expired |= self._sessions
+            self._sessions = set()
 
     @routes.post("/api_v3/service/session/action/start")
     def _start_session(self, request: Request) -> Response:
@@ -112,12 +135,16 @@ class KalturaEmulator(Emulator):
         ks = secrets.token_urlsafe(32)
         with self._lock:
             self._sessions.add(ks)
+            self.sessions_started += 1
         node = etree.Element("result")
         node.text = ks
         return _xml(node)
 
     @routes.post("/api_v3/service/media/action/list")
     def _list_media(self, request: Request) -> Response:
+        if self.list_call_count + 1 == self.expire_on_list_call:
+            self.expire_on_list_call = None
+            self.expire_sessions()  # the session's lifetime ends just as this call arrives
         params = self._session_params(request)
         criteria = params.get("filter") or {}
         pager = params.get("pager") or {}
@@ -136,13 +163,68 @@ class KalturaEmulator(Emulator):
             )
         found = self.library.search(criteria)
         page = found[(index - 1) * size : index * size]
+        node = self._list_node(page, len(found))
         if call_number in self.short_list_calls:
-            return _xml(_list_node(page[: len(page) // 2], len(found)))
+            return _xml(self._list_node(page[: len(page) // 2], len(found)))
         if call_number in self.cut_list_calls:
-            return _cut_after_items(_list_node(page, len(found)), len(page) // 2)
-        reply = _xml(_list_node(page, len(found)))
+            return _cut_after_items(node, len(page) // 2)
+        reply = _xml(node)
         reply.items = len(page)
         return reply
+
+    @routes.post("/api_v3/service/categoryentry/action/list")
+    def _list_category_entries(self, request: Request) -> Response:
+        params = self._session_params(request)
+        entry_ids = _split((params.get("filter") or {}).get("entryIdIn"))
+        if not entry_ids:
+            raise KalturaApiError("MUST_FILTER_ON_ENTRY_OR_CATEGORY", "Must filter on entry id")
+        links = self.library.links_of(entry_ids[:MAX_IN_VALUES])
+        size, index = _pager(params)
+        page = links[(index - 1) * size : index * size]
+        items = [
+            {
+                "objectType": "KalturaCategoryEntry",
+                "categoryId": str(self.library.category_id(category)),
+                "entryId": entry_id,
+                "status": "2",
+            }
+            for entry_id, category in page
+        ]
+        reply = _xml(_objects_node("KalturaCategoryEntryListResponse", items, len(links)))
+        reply.items = len(page)
+        return reply
+
+    @routes.post("/api_v3/service/category/action/list")
+    def _list_categories(self, request: Request) -> Response:
+        params = self._session_params(request)
+        wanted = _split((params.get("filter") or {}).get("idIn"))[:MAX_IN_VALUES]
+        named = [(int(i), self.library.category_name(int(i))) for i in wanted if i.isdigit()]
+        found = [(number, name) for number, name in named if name is not None]
+        size, index = _pager(params)
+        page = found[(index - 1) * size : index * size]
+        items = [
+            {"objectType": "KalturaCategory", "id": str(number), "fullName": name}
+            for number, name in page
+        ]
+        return _xml(_objects_node("KalturaCategoryListResponse", items, len(found)))
+
+    def _list_node(self, entries: list[MediaEntry], total: int) -> etree._Element:
+        items = [
+            {
+                "objectType": "KalturaMediaEntry",
+                "id": entry.id,
+                "name": entry.name,
+                "createdAt": str(entry.created_at),
+                "updatedAt": str(entry.updated),
+                "duration": str(entry.duration),
+                "categories": ",".join(self.library.visible_categories(entry)),
+                "mediaType": "1",
+                "status": str(entry.status),
+                "moderationStatus": str(entry.moderation_status),
+            }
+            for entry in entries
+        ]
+        return _objects_node("KalturaMediaListResponse", items, total)
 
     @routes.post("/api_v3/service/{service}/action/{action}")
     def _unknown_action(self, request: Request, service: str, action: str) -> Response:
@@ -150,26 +232,26 @@ class KalturaEmulator(Emulator):
         raise KalturaApiError("SERVICE_DOES_NOT_EXISTS", f"Service [{service}] does not exist")
 
 
-def _list_node(entries: list[MediaEntry], total: int) -> etree._Element:
+def _objects_node(kind: str, items: list[dict[str, str]], total: int) -> etree._Element:
     result = etree.Element("result")
-    etree.SubElement(result, "objectType").text = "KalturaMediaListResponse"
+    etree.SubElement(result, "objectType").text = kind
     objects = etree.SubElement(result, "objects")
-    for entry in entries:
+    for fields in items:
         item = etree.SubElement(objects, "item")
-        fields = {
-            "objectType": "KalturaMediaEntry",
-            "id": entry.id,
-            "name": entry.name,
-            "createdAt": str(entry.created_at),
-            "duration": str(entry.duration),
-            "categories": entry.categories_text,
-            "mediaType": "1",
-            "status": "2",
-        }
         for tag, text in fields.items():
             etree.SubElement(item, tag).text = text
     etree.SubElement(result, "totalCount").text = str(total)
     return result
+
+
+def _pager(params: dict[str, Any]) -> tuple[int, int]:
+    pager = params.get("pager") or {}
+    size = min(int(pager.get("pageSize") or 30), MAX_PAGE_SIZE)
+    return size, max(int(pager.get("pageIndex") or 1), 1)
+
+
+def _split(value: object) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
 
 
 def _error_node(err: KalturaApiError) -> etree._Element:
@@ -221,6 +303,7 @@ def start(
     fail_on_list_call: int | None = None,
     short_list_calls: Collection[int] = (),
     cut_list_calls: Collection[int] = (),
+    expire_on_list_call: int | None = None,
 ) -> RunningServer:
     """Serve a Kaltura emulator on a loopback port; use ``server.url`` as the service URL."""
     library = media if isinstance(media, MediaLibrary) else MediaLibrary(media)
@@ -233,5 +316,6 @@ def start(
         fail_on_list_call=fail_on_list_call,
         short_list_calls=short_list_calls,
         cut_list_calls=cut_list_calls,
+        expire_on_list_call=expire_on_list_call,
     )
     return start_server(app, "kaltura")

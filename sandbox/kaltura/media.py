@@ -12,9 +12,19 @@ DEFAULT_PREFIX = "Canvas_UMich"
 _NAMES = ("Lecture", "Discussion", "Lab walkthrough", "Conférence", "Übung", "講義", "Recap 🎬")
 
 
+# Kaltura's entry status and moderation status values (KalturaEntryStatus,
+# KalturaEntryModerationStatus).
+READY, PRECONVERT, DELETED = 2, 1, 3
+PENDING_MODERATION, REJECTED, AUTO_APPROVED = 1, 3, 6
+
+
 @dataclass(frozen=True)
 class MediaEntry:
-    """One media entry; ``links`` is the generator's truth of (course_id, in_context) pairs."""
+    """One media entry; ``links`` is the generator's truth of (course_id, in_context) pairs.
+
+    ``updated_at`` 0 means "as created"; Kaltura moves it on every change (status,
+    categories, moderation).
+    """
 
     id: str
     name: str
@@ -22,6 +32,13 @@ class MediaEntry:
     duration: int
     categories: tuple[str, ...]
     links: frozenset[tuple[int, bool]] = frozenset()
+    updated_at: int = 0
+    status: int = READY
+    moderation_status: int = AUTO_APPROVED
+
+    @property
+    def updated(self) -> int:
+        return self.updated_at or self.created_at
 
     @property
     def categories_text(self) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import logging
 import secrets
 import threading
 import time
 from collections import deque
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,6 +32,20 @@ RATE_LIMITED = {
     "code": 429,
     "message": "You have reached the maximum per-second rate limit for this API. Try again later.",
 }
+PER_MINUTE_LIMITED = {
+    "code": 429,
+    "message": "You have reached the maximum per-minute rate limit for this API. Try again later.",
+}
+DAILY_LIMITED = {
+    "code": 429,
+    "message": "You have reached the maximum daily rate limit for this API. Try again later.",
+}
+# Zoom documents the message; the code of this refusal is not published (300 is its code for
+# an invalid field).
+TOO_OLD = {"code": 300, "message": "The month should fall within the last six months."}
+# Resource-intensive APIs on Business and higher plans (developers.zoom.us, Rate limits).
+RESOURCE_INTENSIVE_PER_MINUTE = 20
+WINDOW_MONTHS = 6
 routes = Routes()
 
 
@@ -42,7 +58,14 @@ class ZoomEmulator(Emulator):
         expires_in: lifetime in seconds of issued tokens (advertised and enforced).
         throttle_first: answer the first N meeting-list requests with 429.
         max_per_second: answer 429 once more than N meeting-list requests arrive within 1 s.
-        retry_after_s: the ``Retry-After`` value (whole seconds) sent with every 429.
+        retry_after_s: the ``Retry-After`` value (whole seconds) sent with the per-second 429.
+        per_minute: the Resource-intensive limit: more meeting-list requests than this within
+            60 s are answered 429 without ``Retry-After``, as Zoom may answer; None for none.
+        per_minute_retry_after: send this ``Retry-After`` (seconds) with the per-minute 429.
+        daily_limit: after this many meeting-list requests (per UTC day), answer 429 with an
+            ISO-8601 ``Retry-After`` instant (the next 00:00 UTC), as Zoom documents.
+        today: the UTC date the six-month window ends on (default: the real date).
+        clock: monotonic seconds, replaceable so tests need not wait a real minute.
     """
 
     routes = routes
@@ -56,6 +79,11 @@ class ZoomEmulator(Emulator):
         throttle_first: int = 0,
         max_per_second: int | None = None,
         retry_after_s: int = 1,
+        per_minute: int | None = RESOURCE_INTENSIVE_PER_MINUTE,
+        per_minute_retry_after: int | None = None,
+        daily_limit: int | None = None,
+        today: date | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(faults)
         self.account = account
@@ -63,6 +91,11 @@ class ZoomEmulator(Emulator):
         self.throttle_first = throttle_first
         self.max_per_second = max_per_second
         self.retry_after_s = retry_after_s
+        self.per_minute = per_minute
+        self.per_minute_retry_after = per_minute_retry_after
+        self.daily_limit = daily_limit
+        self.today = today
+        self.clock = clock
         self.tokens_issued = 0
         self.meeting_requests = 0
         self.throttled = 0
@@ -70,6 +103,7 @@ class ZoomEmulator(Emulator):
         self._tokens: dict[str, float] = {}
         self._pages: dict[str, tuple[tuple[str, str, str], int]] = {}
         self._recent: deque[float] = deque()
+        self._minute: deque[float] = deque()
         self._lock = threading.Lock()
 
     def not_found(self, request: Request) -> Response:
@@ -121,7 +155,7 @@ class ZoomEmulator(Emulator):
         denied = self._authorize(request) or self._throttle()
         if denied is not None:
             return denied
-        query, problem = _meeting_query(request)
+        query, problem = _meeting_query(request, self._window_start())
         if problem:
             return Response(400, {"code": 300, "message": problem})
         page_size = int(request.arg("page_size") or DEFAULT_PAGE_SIZE)
@@ -132,25 +166,46 @@ class ZoomEmulator(Emulator):
         return Response(200, page, items=len(page["meetings"]))
 
     def _throttle(self) -> Response | None:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             self.meeting_requests += 1
-            while self._recent and now - self._recent[0] >= 1.0:
-                self._recent.popleft()
-            self._recent.append(now)
+            per_second = self._count_within(self._recent, now, 1.0)
+            per_minute = self._count_within(self._minute, now, 60.0)
+            if self.daily_limit is not None and self.meeting_requests > self.daily_limit:
+                self.throttled += 1
+                return self._daily_refusal()
             limited = self.throttle_first > 0 or (
-                self.max_per_second is not None and len(self._recent) > self.max_per_second
+                self.max_per_second is not None and per_second > self.max_per_second
             )
-            if not limited:
+            over_minute = self.per_minute is not None and per_minute > self.per_minute
+            if not limited and not over_minute:
                 return None
             self.throttle_first = max(0, self.throttle_first - 1)
             self.throttled += 1
-        headers = {
-            "Retry-After": str(self.retry_after_s),
-            "X-RateLimit-Category": "Heavy",
-            "X-RateLimit-Type": "QPS",
-        }
-        return Response(429, RATE_LIMITED, headers, throttled=True)
+        if limited:
+            return _refusal(RATE_LIMITED, "QPS", str(self.retry_after_s))
+        retry_after = self.per_minute_retry_after
+        return _refusal(
+            PER_MINUTE_LIMITED, "QPS", None if retry_after is None else str(retry_after)
+        )
+
+    @staticmethod
+    def _count_within(recent: deque[float], now: float, window: float) -> int:
+        while recent and now - recent[0] >= window:
+            recent.popleft()
+        recent.append(now)
+        return len(recent)
+
+    def _daily_refusal(self) -> Response:
+        tomorrow = self._today() + timedelta(days=1)
+        return _refusal(DAILY_LIMITED, "Daily-limit", f"{tomorrow.isoformat()}T00:00:00Z")
+
+    def _today(self) -> date:
+        return self.today or datetime.now(UTC).date()
+
+    def _window_start(self) -> date:
+        """The oldest day the Dashboard serves: the same day six calendar months back."""
+        return months_before(self._today(), WINDOW_MONTHS)
 
     def _page_offset(self, query: tuple[str, str, str], page_token: str) -> int | None:
         if not page_token:
@@ -193,7 +248,23 @@ def urls(server: RunningServer) -> dict[str, str]:
     return {"base_url": f"{server.url}/v2", "token_url": f"{server.url}{TOKEN_PATH}"}
 
 
-def _meeting_query(request: Request) -> tuple[tuple[str, str, str], str | None]:
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _refusal(body: dict[str, Any], kind: str, retry_after: str | None) -> Response:
+    headers = {"X-RateLimit-Category": "Resource-intensive", "X-RateLimit-Type": kind}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    return Response(429, body, headers, throttled=True)
+
+
+def _meeting_query(
+    request: Request, window_start: date
+) -> tuple[tuple[str, str, str], str | None]:
     kind = request.arg("type") or "live"
     first, last = request.arg("from") or "", request.arg("to") or ""
     query = (first, last, kind)
@@ -205,6 +276,8 @@ def _meeting_query(request: Request) -> tuple[tuple[str, str, str], str | None]:
         return query, "Invalid field: from/to must be yyyy-MM-dd."
     if not 0 <= span <= MAX_RANGE_DAYS:
         return query, "The date range must be within one month and 'to' not before 'from'."
+    if date.fromisoformat(first) < window_start:
+        return query, str(TOO_OLD["message"])
     size = request.arg("page_size") or str(DEFAULT_PAGE_SIZE)
     if not size.isdigit() or not 1 <= int(size) <= MAX_PAGE_SIZE:
         return query, f"Invalid field: page_size must be between 1 and {MAX_PAGE_SIZE}."

@@ -150,7 +150,7 @@ def _mivideo_config(
         bigquery=_replace_known(bigquery, overrides),
         kaltura=_replace_known(kaltura, overrides),
         default_last_timestamp=default_start,
-        events_table=bigquery_api.DEFAULT_TABLE,
+        events_table=bigquery_api.EXPANDED_TABLE,
         kaf_app_urls=KAF_APPS,
         events_lookback_hours=48,
         categories_full_name_in=PREFIX,

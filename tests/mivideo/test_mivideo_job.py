@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -146,7 +147,10 @@ def test_twelve_thousand_media_created_in_one_second_load_once(
     any_engine, udp, make_settings, course_ids, hour_now
 ):
     bulk_second = hour_now - timedelta(days=3)
-    bulk = same_second_media(course_ids, bulk_second, 12_000, seed=31)
+    created = same_second_media(course_ids, bulk_second, 12_000, seed=31)
+    # A bulk upload becomes READY entry by entry, about 100 a second, which moves updatedAt.
+    first = int(bulk_second.timestamp())
+    bulk = [replace(entry, updated_at=first + n // 100) for n, entry in enumerate(created)]
     others = generate_media(
         course_ids,
         start=hour_now - timedelta(days=5),
@@ -169,14 +173,28 @@ def test_twelve_thousand_media_created_in_one_second_load_once(
         assert media_ids(any_engine) == expected
         resumed = [call["filter"] for call in library.list_calls if "idNotIn" in call["filter"]]
         assert resumed, "the walk must have moved past the 10,000-result cap"
-        excluded = set(resumed[0]["idNotIn"].split(","))
-        # Everything seen in the bulk second is excluded when the walk resumes at that second.
-        assert resumed[0]["createdAtGreaterThanOrEqual"] == str(int(bulk_second.timestamp()))
-        assert len(excluded) > 9_000
-        assert excluded <= {entry.id for entry in bulk}
+        # Resumed at the last second seen, minus what was seen there (at most 150 ids).
+        excluded = resumed[0]["idNotIn"].split(",")
+        assert first < int(resumed[0]["updatedAtGreaterThanOrEqual"]) < first + 120
+        assert 0 < len(excluded) <= 150
 
         job.run(settings, Database(any_engine))
         assert media_ids(any_engine) == expected
+
+
+@pytest.mark.slow
+def test_more_than_ten_thousand_changes_in_one_second_fail_clearly(
+    sqlite_engine, udp, make_settings, course_ids, hour_now
+):
+    bulk = same_second_media(course_ids, hour_now - timedelta(days=3), 10_050, seed=33)
+    library = kaltura_api.MediaLibrary(bulk)
+    with (
+        kaltura_api.start(
+            library, partner_id=1038472, admin_secret="mivideo-test-secret"
+        ) as server,
+        pytest.raises(FatalSourceError, match="cannot page past"),
+    ):
+        job.run(make_settings(udp.url, server.url), Database(sqlite_engine))
 
 
 def assert_unchanged(engine: sa.Engine, before: dict[str, pd.DataFrame], snapshot) -> None:
@@ -215,15 +233,17 @@ def test_kaltura_error_after_bigquery_succeeded_leaves_all_tables_and_cursor_unc
 
 
 def fail_second_query(store: bigquery_api.EventStore, monkeypatch) -> list[dict]:
-    """Make the store's second query (only) fail; returns the parameters of every query."""
+    """Make the store's second event query (only) fail; returns the parameters of each one."""
     asked: list[dict] = []
     answer = store.run
 
-    def run(sql: str, params: dict) -> object:
+    def run(sql: str, params: dict, kinds: dict | None = None) -> object:
+        if "MediaEvent" not in sql:  # the column-type lookup
+            return answer(sql, params, kinds)
         asked.append(params)
         if len(asked) == 2:
             raise bigquery_api.QueryError(403, "accessDenied", "Access Denied: second chunk")
-        return answer(sql, params)
+        return answer(sql, params, kinds)
 
     monkeypatch.setattr(store, "run", run)
     return asked
@@ -292,7 +312,7 @@ def test_missing_events_table_is_a_clear_fatal_error(
     sqlite_engine, udp, kaltura_media, make_settings
 ):
     settings = make_settings(udp.url, kaltura_media.url, events_table="udp-x.nowhere.events")
-    with pytest.raises(FatalSourceError, match=r"Not found: Table udp-x\.nowhere\.events"):
+    with pytest.raises(FatalSourceError, match=r"Not found: Table udp-x\.nowhere\."):
         job.run(settings, Database(sqlite_engine))
 
 

@@ -19,9 +19,11 @@ from sources import bigquery, kaltura
 from sources.kaltura import KalturaSource, MediaWindow, next_window
 from vocab import FatalSourceError, RetriableSourceError
 
+LIMITS = bigquery.JobLimits(10**12, {"product": "course-inventory"})
 
-def media(media_id: str, created_at: int) -> dict:
-    return {"id": media_id, "created_at": created_at}
+
+def media(media_id: str, updated_at: int) -> dict:
+    return {"id": media_id, "updated_at": updated_at}
 
 
 def test_the_window_moves_to_the_last_second_and_excludes_everything_seen_there():
@@ -34,6 +36,12 @@ def test_a_window_stuck_in_one_second_keeps_growing_its_exclusions():
     seen = [media("a", 20), media("b", 20), media("c", 20)]
     assert next_window(seen, current) == MediaWindow(20, frozenset({"a", "b", "c"}))
     assert next_window(seen[:2], current) == current  # no progress: the caller gives up
+
+
+def test_past_150_ids_in_one_second_the_second_is_read_again_whole():
+    # Kaltura cuts idNotIn to 150 values; a longer list would silently exclude less.
+    seen = [media(f"e{n}", 30) for n in range(151)]
+    assert next_window(seen, MediaWindow(5)) == MediaWindow(30)
 
 
 @pytest.mark.parametrize(
@@ -99,13 +107,15 @@ def test_an_unreachable_bigquery_is_retriable_after_a_bounded_wait(make_settings
     cfg = config(make_settings, udp_url=unused_port_url(), request_timeout=1.0)
     client = bigquery.make_client(cfg.bigquery)
     with pytest.raises(RetriableSourceError, match="BigQuery query failed"):
-        bigquery.query_frame(client, "SELECT 1", {}, timeout=cfg.bigquery.request_timeout)
+        bigquery.query_frame(
+            client, "SELECT 1", {}, timeout=cfg.bigquery.request_timeout, limits=LIMITS
+        )
 
 
 def test_an_unreachable_kaltura_is_retriable_with_the_error_code_first(make_settings):
     cfg = config(make_settings, kaltura_url=unused_port_url())
     with pytest.raises(RetriableSourceError, match=r"after 2 attempts") as failure:
-        kaltura_source(cfg, 2).media_created_since(0)
+        kaltura_source(cfg, 2).media_updated_since(0)
     # The connection error text is long; cutting it must not lose what kind of failure it was.
     assert str(failure.value).startswith(
         "KALTURA_API: session.start: ERROR_CONNECTION_FAILED (-4): "
@@ -126,7 +136,7 @@ def test_a_long_kaltura_error_is_cut_after_its_code(make_settings):
     with start_server(lambda request: answer, "long-error-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(FatalSourceError) as failure:
-            kaltura_source(cfg, 2).media_created_since(0)
+            kaltura_source(cfg, 2).media_updated_since(0)
     message = str(failure.value).removeprefix("KALTURA_API: ")
     assert message.startswith("session.start: SERVICE_FORBIDDEN: The access")
     assert len(message) == kaltura.MESSAGE_LIMIT
@@ -148,7 +158,7 @@ def test_the_session_key_never_shows_in_errors_or_logs(make_settings, kaltura_me
     with start_server(expired_session, "expiring-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(FatalSourceError) as failure:
-            kaltura_source(cfg, 2).media_created_since(0)
+            kaltura_source(cfg, 2).media_updated_since(0)
     assert str(failure.value) == (
         'KALTURA_API: media.list: INVALID_KS: Invalid KS "***" Error: -1,EXPIRED'
     )
@@ -161,7 +171,7 @@ def test_a_non_xml_kaltura_answer_is_an_error_not_a_crash(make_settings):
     with start_server(lambda request: Response(200, {"not": "xml"}), "json-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(RetriableSourceError, match="after 3 attempts"):
-            kaltura_source(cfg, 3).media_created_since(0)
+            kaltura_source(cfg, 3).media_updated_since(0)
 
 
 def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_media):
@@ -173,7 +183,7 @@ def test_truncated_answers_are_retried_then_reported(make_settings, kaltura_medi
     ) as server:
         cfg = config(make_settings, kaltura_url=server.url)
         with pytest.raises(RetriableSourceError, match=r"without a session.*after 2 attempts"):
-            kaltura_source(cfg, 2).media_created_since(0)
+            kaltura_source(cfg, 2).media_updated_since(0)
 
 
 def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
@@ -194,7 +204,7 @@ def test_a_truncated_media_list_is_retried(make_settings, kaltura_media):
 
     with start_server(first_list_truncated, "truncating-kaltura") as server:
         cfg = config(make_settings, kaltura_url=server.url)
-        found = kaltura_source(cfg, 2).media_created_since(0)
+        found = kaltura_source(cfg, 2).media_updated_since(0)
     assert truncated
     assert len(found) == len(kaltura_media.listed())
 
@@ -204,7 +214,7 @@ def listing(make_settings, library, **faults) -> list[dict]:
         library, partner_id=1038472, admin_secret="mivideo-test-secret", **faults
     ) as server:
         cfg = config(make_settings, kaltura_url=server.url)
-        return kaltura_source(cfg, 2).media_created_since(0)
+        return kaltura_source(cfg, 2).media_updated_since(0)
 
 
 def test_a_cut_off_page_without_total_count_is_retried_not_taken_as_the_last(
@@ -243,7 +253,7 @@ def test_only_the_clients_own_parse_crash_counts_as_a_bad_answer(
 
 def test_check_reaches_both_sources_without_writing(make_settings, udp, kaltura_media):
     detail = job.check(make_settings(udp.url, kaltura_media.url))
-    assert "BigQuery project sandbox-project answers" in detail
+    assert f"BigQuery {bigquery_api.EXPANDED_TABLE} (" in detail and "would scan" in detail
     assert f"Kaltura lists {len(kaltura_media.listed())} media" in detail
 
 
@@ -272,7 +282,7 @@ def test_a_bigquery_server_error_is_retried(make_settings):
         cfg = config(make_settings, udp_url=server.url)
         client = bigquery.make_client(cfg.bigquery)
         result = bigquery.query_frame(
-            client, "SELECT 1 AS ok", {}, timeout=cfg.bigquery.request_timeout
+            client, "SELECT 1 AS ok", {}, timeout=cfg.bigquery.request_timeout, limits=LIMITS
         )
         client.close()
     assert result["ok"].tolist() == [1]

@@ -36,9 +36,9 @@ def zoom_config() -> Callable[..., ZoomSettings]:
 
 
 @pytest.fixture
-def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
-    """A Zoom emulator over the test module's ``account`` fixture."""
-    return zoom_api.ZoomEmulator(account)
+def emulator(account: zoom_data.ZoomAccount, zoom_today: date) -> zoom_api.ZoomEmulator:
+    """A Zoom emulator over the test module's ``account`` fixture, on ``zoom_today``."""
+    return zoom_api.ZoomEmulator(account, today=zoom_today)
 
 
 @pytest.fixture

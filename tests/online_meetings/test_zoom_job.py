@@ -30,6 +30,11 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def zoom_today() -> date:
+    return TODAY
+
+
+@pytest.fixture
 def account() -> zoom_data.ZoomAccount:
     return zoom_data.build_account(FIRST_DAY - timedelta(days=5), TODAY, seed=5, per_day=8)
 
@@ -116,7 +121,7 @@ def test_throttled_requests_are_waited_out(
     job_settings: Callable[..., Settings],
     zoom_config: Callable[..., ZoomSettings],
 ) -> None:
-    emulator = zoom_api.ZoomEmulator(account, throttle_first=1, retry_after_s=1)
+    emulator = zoom_api.ZoomEmulator(account, throttle_first=1, retry_after_s=1, today=TODAY)
     with start_server(emulator, "zoom") as server:
         zoom = zoom_config(zoom_api.urls(server), account, first_day=YESTERDAY)
         job.run(job_settings(JobName.ONLINE_MEETINGS, zoom=zoom), sqlite_database)
@@ -130,7 +135,7 @@ def test_token_revoked_mid_run_is_renewed_once(
     job_settings: Callable[..., Settings],
     zoom_config: Callable[..., ZoomSettings],
 ) -> None:
-    emulator = zoom_api.ZoomEmulator(account)
+    emulator = zoom_api.ZoomEmulator(account, today=TODAY)
     revoked: list[bool] = []
 
     def revoke_on_third_list(request: Request) -> Response:
@@ -212,3 +217,38 @@ def test_days_to_load(zoom_config: Callable[..., ZoomSettings]) -> None:
         date(2024, 5, 2),
     ]
     assert job.days_to_load(None, zoom, today=date(2024, 5, 1)) == []
+
+
+def test_a_first_day_older_than_six_months_is_clamped(
+    account: zoom_data.ZoomAccount,
+    sqlite_database: Database,
+    job_settings: Callable[..., Settings],
+    zoom_config: Callable[..., ZoomSettings],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Half a year of days: an account on a plan without the per-minute limit, to stay quick.
+    emulator = zoom_api.ZoomEmulator(account, today=TODAY, per_minute=None)
+    with start_server(emulator, "zoom") as server:
+        zoom = zoom_config(zoom_api.urls(server), account, first_day=date(2023, 1, 1))
+        zoom = replace(zoom, requests_per_minute=10_000)
+        days = job.days_to_load(None, zoom, today=TODAY)
+        job.run(job_settings(JobName.ONLINE_MEETINGS, zoom=zoom), sqlite_database)
+    assert days[0] == job.window_start(TODAY) == date(2023, 11, 20)
+    assert "only the last 6 months" in caplog.text
+    assert sqlite_database.get_cursor(job.CURSOR_NAME) == YESTERDAY.isoformat()
+    assert emulator.meeting_requests == len(days) and emulator.throttled == 0
+    assert len(_table(sqlite_database)) == len(_truth(account, days[0]))
+
+
+def test_window_start_on_short_months() -> None:
+    assert job.window_start(date(2024, 8, 31)) == date(2024, 3, 1)
+    assert job.window_start(date(2024, 12, 31)) == date(2024, 7, 1)
+    assert job.window_start(date(2024, 3, 15)) == date(2023, 9, 15)
+
+
+def test_check_reads_a_token_and_one_page(
+    settings: Settings, emulator: zoom_api.ZoomEmulator
+) -> None:
+    message = job.check(settings)
+    assert "token obtained" in message and str(YESTERDAY) in message
+    assert emulator.tokens_issued == 1 and emulator.meeting_requests == 1

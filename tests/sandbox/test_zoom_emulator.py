@@ -15,6 +15,7 @@ from sandbox.zoom import emulator as zoom_api
 from sandbox.zoom import meetings as zoom_data
 
 FIRST, LAST = date(2024, 3, 1), date(2024, 3, 21)
+TODAY = date(2024, 3, 22)
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def account() -> zoom_data.ZoomAccount:
 
 @pytest.fixture
 def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
-    return zoom_api.ZoomEmulator(account)
+    return zoom_api.ZoomEmulator(account, today=TODAY)
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_unknown_and_revoked_tokens_get_zoom_401(
 
 
 def test_expired_token_is_refused(account: zoom_data.ZoomAccount) -> None:
-    with zoom_api.start(account, expires_in=0) as server:
+    with zoom_api.start(account, expires_in=0, today=TODAY) as server:
         token = _token(server, account).json()["access_token"]
         response = _meetings(server, token)
     assert response.status_code == 401
@@ -128,7 +129,7 @@ def test_expired_token_is_refused(account: zoom_data.ZoomAccount) -> None:
 
 
 def test_throttles_the_first_requests_with_retry_after(account: zoom_data.ZoomAccount) -> None:
-    emulator = zoom_api.ZoomEmulator(account, throttle_first=2, retry_after_s=7)
+    emulator = zoom_api.ZoomEmulator(account, throttle_first=2, retry_after_s=7, today=TODAY)
     with start_server(emulator, "zoom") as server:
         token = _token(server, account).json()["access_token"]
         statuses = [_meetings(server, token) for _ in range(3)]
@@ -138,7 +139,7 @@ def test_throttles_the_first_requests_with_retry_after(account: zoom_data.ZoomAc
 
 
 def test_per_second_limit(account: zoom_data.ZoomAccount) -> None:
-    emulator = zoom_api.ZoomEmulator(account, max_per_second=2)
+    emulator = zoom_api.ZoomEmulator(account, max_per_second=2, today=TODAY)
     with start_server(emulator, "zoom") as server:
         token = _token(server, account).json()["access_token"]
         statuses = {_meetings(server, token).status_code for _ in range(4)}
@@ -160,7 +161,7 @@ def test_added_meetings_and_kinds(server: RunningServer, account: zoom_data.Zoom
 
 
 def test_faults_are_injected(account: zoom_data.ZoomAccount) -> None:
-    with zoom_api.start(account, Faults(fail_first=1)) as server:
+    with zoom_api.start(account, Faults(fail_first=1), today=TODAY) as server:
         assert _token(server, account).status_code == 503
         assert _token(server, account).status_code == 200
 
@@ -183,3 +184,42 @@ def test_requests_are_counted_by_endpoint(
     }
     assert emulator.stats.items["GET /v2/metrics/meetings"] == len(listed)
     assert emulator.stats.statuses == {200: 2, 404: 1}
+
+
+def test_per_minute_limit_of_the_resource_intensive_label(
+    account: zoom_data.ZoomAccount,
+) -> None:
+    clock = [0.0]
+    emulator = zoom_api.ZoomEmulator(account, today=TODAY, clock=lambda: clock[0])
+    with start_server(emulator, "zoom") as server:
+        token = _token(server, account).json()["access_token"]
+        first = [_meetings(server, token).status_code for _ in range(20)]
+        refused = _meetings(server, token)
+        clock[0] += 60.0
+        later = _meetings(server, token)
+    assert first == [200] * zoom_api.RESOURCE_INTENSIVE_PER_MINUTE
+    assert refused.status_code == 429 and "Retry-After" not in refused.headers
+    assert refused.headers["X-RateLimit-Category"] == "Resource-intensive"
+    assert later.status_code == 200
+
+
+def test_daily_limit_answers_an_iso_retry_after(account: zoom_data.ZoomAccount) -> None:
+    emulator = zoom_api.ZoomEmulator(account, today=TODAY, daily_limit=1)
+    with start_server(emulator, "zoom") as server:
+        token = _token(server, account).json()["access_token"]
+        assert _meetings(server, token).status_code == 200
+        refused = _meetings(server, token)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "2024-03-23T00:00:00Z"
+    assert refused.headers["X-RateLimit-Type"] == "Daily-limit"
+
+
+def test_days_older_than_six_months_are_refused(account: zoom_data.ZoomAccount) -> None:
+    emulator = zoom_api.ZoomEmulator(account, today=date(2024, 9, 10))
+    with start_server(emulator, "zoom") as server:
+        token = _token(server, account).json()["access_token"]
+        too_old = _meetings(server, token, **{"from": "2024-03-09", "to": "2024-03-09"})
+        oldest = _meetings(server, token, **{"from": "2024-03-10", "to": "2024-03-10"})
+    assert too_old.status_code == 400 and "six months" in too_old.json()["message"]
+    assert oldest.status_code == 200
+    assert zoom_api.months_before(date(2024, 8, 31), 6) == date(2024, 2, 29)

@@ -20,6 +20,7 @@ from sources.zoom import ZoomClient
 from vocab import FatalSourceError
 
 DAY = date(2024, 3, 8)
+TODAY = date(2024, 3, 9)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def account() -> zoom_data.ZoomAccount:
 
 @pytest.fixture
 def emulator(account: zoom_data.ZoomAccount) -> zoom_api.ZoomEmulator:
-    return zoom_api.ZoomEmulator(account)
+    return zoom_api.ZoomEmulator(account, today=TODAY)
 
 
 @pytest.fixture
@@ -93,7 +94,9 @@ def test_token_renewed_before_expiry(
 
 
 def test_token_refused_twice_is_fatal(account: zoom_data.ZoomAccount) -> None:
-    emulator = zoom_api.ZoomEmulator(account, expires_in=0)  # every token is born expired
+    emulator = zoom_api.ZoomEmulator(
+        account, expires_in=0, today=TODAY
+    )  # every token is born expired
     with start_server(emulator, "zoom") as server:
         client = ZoomClient(_settings(server, account), retry=RetryPolicy(attempts=2))
         with pytest.raises(FatalSourceError, match="401"):
