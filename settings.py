@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from redaction import Secret, register_secret
+from redaction import Secret, mask_userinfo, register_secret, register_url_secrets
 from vocab import ConfigError, JobName
 
 T = TypeVar("T")
@@ -51,9 +51,7 @@ class DbSettings:
     url: str
 
     def redacted_url(self) -> str:
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.url).render_as_string(hide_password=True)
+        return mask_userinfo(self.url)
 
 
 @dataclass(frozen=True)
@@ -172,10 +170,8 @@ def _db_url(creds: Mapping[str, Any], driver: str, root_dir: Path) -> str:
     if "password" in creds:
         register_secret(creds["password"])
     if "url" in creds:
-        from sqlalchemy.engine import make_url
-
         url = creds["url"]
-        register_secret(make_url(url).password)
+        register_url_secrets(url)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             url = "sqlite:///" + str(root_dir / url[len("sqlite:///") :])
         return url
