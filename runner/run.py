@@ -34,7 +34,7 @@ def run(settings: Settings, check_only: bool) -> int:
         if check_only and engine.sqlite_file_missing(settings.db):
             logger.info("the SQLite file does not exist yet; the first run creates it")
         elif check_only:
-            engine.wait_for_database(engine.make_engine(settings.db), settings.db_wait_seconds)
+            _check_database(settings)
         else:
             _run_all(settings, outcomes)
     except (ETLError, SQLAlchemyError, OSError) as err:
@@ -55,10 +55,11 @@ def run(settings: Settings, check_only: bool) -> int:
 
 def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
     """The database steps (reach, lock, migrate, record) around each job; fills ``outcomes``."""
-    from db import Database, engine, lock, migrate, runs
+    from db import Database, engine, lock, migrate, privileges, runs
 
     db_engine = engine.make_engine(settings.db)
     engine.wait_for_database(db_engine, settings.db_wait_seconds)
+    privileges.require_ready(db_engine)
     with lock.run_lock(db_engine, settings.run_lock_wait_seconds) as held:
         migrate.migrate(db_engine, held)
         runs.close_abandoned_runs(db_engine)
@@ -71,6 +72,17 @@ def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
                 lock_wait_timeout=settings.lock_wait_timeout_seconds,
             )
             outcomes.append(run_job(job, settings, database))
+
+
+def _check_database(settings: Settings) -> None:
+    """Reach the database and make sure its user may do what a run does."""
+    from db import engine, privileges
+
+    db_engine = engine.make_engine(settings.db)
+    engine.wait_for_database(db_engine, settings.db_wait_seconds)
+    for note in privileges.require_ready(db_engine):
+        logger.info("database: %s", note)
+    logger.info("database: the user holds every privilege a run needs")
 
 
 def run_job(job: JobName, settings: Settings, database: Database) -> JobOutcome:
