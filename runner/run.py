@@ -71,7 +71,7 @@ def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
                 force_replace=settings.force_replace,
                 lock_wait_timeout=settings.lock_wait_timeout_seconds,
             )
-            outcomes.append(run_job(job, settings, database))
+            run_job(job, settings, database, outcomes)
 
 
 def _check_database(settings: Settings) -> None:
@@ -85,11 +85,17 @@ def _check_database(settings: Settings) -> None:
     logger.info("database: the user holds every privilege a run needs")
 
 
-def run_job(job: JobName, settings: Settings, database: Database) -> JobOutcome:
-    """Run one job inside the boundary: any failure is logged, recorded, and the next job runs."""
+def run_job(
+    job: JobName, settings: Settings, database: Database, outcomes: list[JobOutcome]
+) -> JobOutcome:
+    """Run one job inside the boundary: any failure is logged, recorded, and the next job runs.
+
+    The outcome joins ``outcomes`` before the job starts, so a stop names the job it ended.
+    """
     from db import runs
 
     outcome = JobOutcome(job, runs.start_job_run(database.engine, job.name))
+    outcomes.append(outcome)
     started = time.monotonic()
     with log_context(job=job.name, run_id=outcome.run_id):
         logger.info("job %s started (run %s)", job.name, outcome.run_id)

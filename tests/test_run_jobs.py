@@ -153,8 +153,12 @@ def test_interrupted_job_is_recorded_failed(tmp_path, sqlite_url, fake_jobs, cap
     rows = job_rows(sqlite_url)
     assert [(r["job_name"], r["status"]) for r in rows] == [("CANVAS_LTI", "failed")]
     assert "stopped by signal 15" in rows[0]["error"]
-    assert "interrupted" in capsys.readouterr().out.splitlines()[-1]
-    assert json.loads((tmp_path / "summary.json").read_text())["status"] == "interrupted"
+    closing = capsys.readouterr().out.splitlines()[-1]
+    assert "interrupted; 1 job(s), 0 succeeded, 1 failed (CANVAS_LTI)" in closing
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert [(j["job"], j["status"]) for j in summary["jobs"]] == [("CANVAS_LTI", "failed")]
+    assert "stopped by signal 15" in summary["jobs"][0]["error"]
 
 
 def test_rows_left_running_by_a_dead_run_are_closed(tmp_path, sqlite_url, fake_jobs):
