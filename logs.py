@@ -32,6 +32,11 @@ def log_context(**fields: Any) -> Iterator[None]:
         _log_context.reset(token)
 
 
+def current_context() -> dict[str, Any]:
+    """The fields ``log_context`` attached here (a worker thread sees its caller's)."""
+    return dict(_log_context.get() or {})
+
+
 class TextFormatter(logging.Formatter):
     """One line per record, the context as ``[job=... run_id=...]``, secrets masked."""
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import environ
 from logs import configure_logging
 from runner.run import EXIT_CONFIG, EXIT_OK, finish, run
+from sources import concurrency
 from vocab import ConfigError, JobName
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # yoyo records the OS user; a container uid without a passwd entry has none to look up.
     os.environ.setdefault("USER", "course-inventory")
     configure_logging(_level(args, "INFO"), os.environ.get("LOG_FORMAT", "text"))
+    concurrency.clear_stop()
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     with ExitStack() as stack:
         try:
             settings = _settings(args, stack)
@@ -86,8 +89,10 @@ def _level(args: argparse.Namespace, configured: str) -> str:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    """Kubernetes stops a pod with SIGTERM: end like Ctrl-C, so the run is recorded."""
-    raise KeyboardInterrupt(f"stopped by signal {signum}")
+    """Kubernetes stops a pod with SIGTERM: stop every worker, record the job, start no other."""
+    reason = f"stopped by signal {signum} ({signal.Signals(signum).name})"
+    concurrency.request_stop(reason)
+    raise concurrency.Stopped(reason)
 
 
 def _settings(args: argparse.Namespace, stack: ExitStack) -> Settings:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from logs import log_context
 from redaction import redact
 from runner.summary import JobOutcome, closing_line, write_termination_summary
+from sources import concurrency
 from vocab import ETLError, JobName
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ def run(settings: Settings, check_only: bool) -> int:
         else:
             _run_all(settings, outcomes)
     except (ETLError, SQLAlchemyError, OSError) as err:
+        if concurrency.stop_requested():  # a wait or statement the stop cut short
+            summary = f"interrupted; {closing_line(outcomes, 0)}"
+            reason = concurrency.stop_reason()
+            return finish(EXIT_JOB_FAILED, summary, settings, "interrupted", reason, outcomes)
         logger.error("%s", redact(str(err)))
         done = f"; before that: {closing_line(outcomes, 0)}" if outcomes else ""
         summary = f"database unavailable, locked, or migration failed{done}"
@@ -64,6 +69,7 @@ def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
         migrate.migrate(db_engine, held)
         runs.close_abandoned_runs(db_engine)
         for job in settings.job_names:
+            concurrency.raise_if_stopped()
             held.ensure_held()
             database = Database(
                 db_engine,
@@ -106,9 +112,12 @@ def run_job(
             logger.exception("job %s failed", job.name)
             outcome.status = "failed"
             outcome.error = redact(f"{type(err).__name__}: {err}")
-            if not isinstance(err, Exception):
+            if not isinstance(err, Exception) or concurrency.stop_requested():
+                # A stop is the cause whatever error it surfaced as (a statement cut short).
+                stopped = concurrency.Stopped(_stop_cause(err))
+                outcome.error = redact(f"{type(stopped).__name__}: {stopped}")
                 _record(outcome, database, started)
-                raise
+                raise stopped from err
         _record(outcome, database, started)
         logger.info(
             "job %s %s in %.1f s; rows %s",
@@ -118,6 +127,18 @@ def run_job(
             outcome.rows or "none",
         )
     return outcome
+
+
+def _stop_cause(err: BaseException) -> str:
+    """The signal that stopped the job, found in the error or its causes."""
+    if concurrency.stop_requested():
+        return concurrency.stop_reason()
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, KeyboardInterrupt) and str(cause):
+            return str(cause)
+        cause = cause.__cause__ or cause.__context__
+    return f"stopped (the run was interrupted during {type(err).__name__}: {err})"
 
 
 def _record(outcome: JobOutcome, database: Database, started: float) -> None:
