@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from logs import log_context
+from logs import current_format, log_context
 from redaction import redact
-from runner.summary import JobOutcome, closing_line, write_termination_summary
+from runner.summary import JobOutcome, closing_line, rows_by_table, write_termination_summary
 from sources import concurrency
 from vocab import ETLError, JobName
 
@@ -124,7 +125,12 @@ def run_job(
             job.name,
             outcome.status,
             outcome.seconds,
-            outcome.rows or "none",
+            ", ".join(f"{t} {n}" for t, n in outcome.rows.items()) or "none",
+            extra={
+                "status": outcome.status,
+                "seconds": round(outcome.seconds, 1),
+                "rows": outcome.rows,
+            },
         )
     return outcome
 
@@ -196,5 +202,13 @@ def finish(
     if status is not None:
         path = settings.termination_log_path if settings else None
         write_termination_summary(path, status, outcomes, str(error) if error else None)
-    sys.stdout.write(f"course-inventory: exit {code}: {summary}\n")
+    if current_format() == "json":
+        line = json.dumps(
+            {"exit_code": code, "summary": summary, "jobs": [o.as_dict() for o in outcomes]},
+            default=str,
+        )
+        sys.stdout.write(redact(line) + "\n")
+    else:
+        sys.stdout.write(rows_by_table(outcomes))
+        sys.stdout.write(f"course-inventory: exit {code}: {summary}\n")
     return code

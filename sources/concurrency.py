@@ -75,6 +75,7 @@ class Progress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
+            _redirect_logging(+1)
             self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
 
     def update(self, n: int = 1) -> None:
@@ -90,6 +91,8 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
+            _redirect_logging(-1)
         logger.debug("%s: %s", self.desc, self._summary(time.monotonic()))
 
     def _summary(self, now: float) -> str:
@@ -106,6 +109,28 @@ class Progress:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_redirect_lock = threading.Lock()
+_redirect: list[Any] = [0, None]  # open bars, and the active tqdm logging redirect
+
+
+def _redirect_logging(change: int) -> None:
+    """While any bar is open, log lines go through tqdm.write and never break a bar.
+
+    Bars open and close in several threads; the redirect (which swaps the root logger's
+    handlers) is entered by the first and left by the last.
+    """
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with _redirect_lock:
+        _redirect[0] += change
+        if change > 0 and _redirect[0] == 1:
+            _redirect[1] = logging_redirect_tqdm()
+            _redirect[1].__enter__()
+        elif change < 0 and _redirect[0] == 0 and _redirect[1] is not None:
+            _redirect[1].__exit__(None, None, None)
+            _redirect[1] = None
 
 
 def map_concurrently(

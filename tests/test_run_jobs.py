@@ -305,3 +305,22 @@ def test_a_bug_inside_a_check_is_reported_like_one_inside_a_run(tmp_path, monkey
     assert summary["status"] == "failed" and "CANVAS_LTI: KeyError" in summary["error"]
     assert "runner-token-123" not in out.err + out.out + summary["error"]
     assert not (tmp_path / "check.sqlite").exists()
+
+
+def test_closing_output_lists_rows_per_table_and_is_one_json_object_in_json(
+    tmp_path, sqlite_url, fake_jobs, capsys
+):
+    fake_jobs[JobName.ONLINE_MEETINGS] = succeed
+    config = write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS"])
+    assert run_jobs.main(["--config", str(config)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "  ONLINE_MEETINGS (succeeded): term 2"
+    assert out[-1].startswith("course-inventory: exit 0: 1 job(s), 1 succeeded")
+    config = write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS"], LOG_FORMAT="json")
+    assert run_jobs.main(["--config", str(config)]) == 0
+    captured = capsys.readouterr()
+    [closing] = [json.loads(line) for line in captured.out.splitlines()]
+    assert closing["exit_code"] == 0 and closing["summary"].startswith("1 job(s), 1 succeeded")
+    assert closing["jobs"][0]["rows"] == {"term": 2}
+    finished = [json.loads(line) for line in captured.err.splitlines() if "succeeded in" in line]
+    assert finished[-1]["rows"] == {"term": 2} and finished[-1]["status"] == "succeeded"
