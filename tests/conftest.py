@@ -154,12 +154,17 @@ def mariadb_template() -> Iterator[tuple[str, list[tuple[str, str]]]]:
         engine.dispose()
         with _mariadb_admin() as admin, admin.cursor() as cursor:
             cursor.execute(f"USE `{name}`")
-            cursor.execute("SHOW TABLES")
+            cursor.execute("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
             tables = [row[0] for row in cursor.fetchall()]
             ddl = []
             for table in tables:
                 cursor.execute(f"SHOW CREATE TABLE `{table}`")
                 ddl.append((table, cursor.fetchone()[1]))
+            # Views last, after the tables they read; their text names the template database.
+            cursor.execute("SHOW FULL TABLES WHERE Table_type = 'VIEW'")
+            for (view,) in [row[:1] for row in cursor.fetchall()]:
+                cursor.execute(f"SHOW CREATE VIEW `{view}`")
+                ddl.append((view, cursor.fetchone()[1].replace(f"`{name}`.", "")))
         yield name, ddl
     finally:
         with _mariadb_admin() as admin, admin.cursor() as cursor:
@@ -177,7 +182,8 @@ def mariadb_engine(
         cursor.execute("SET foreign_key_checks = 0")  # tables arrive in any order
         for table, create in ddl:
             cursor.execute(create)
-            cursor.execute(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
+            if " VIEW " not in create.split("(", 1)[0]:
+                cursor.execute(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
     engine = make_engine(DbSettings(mariadb_url))
     yield engine
     engine.dispose()

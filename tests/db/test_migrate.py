@@ -133,7 +133,8 @@ def test_mysql_tables_are_innodb_utf8mb4(mariadb_engine):
         rows = conn.execute(
             sa.text(
                 "SELECT table_name, engine, table_collation FROM information_schema.tables "
-                "WHERE table_schema = DATABASE() AND table_name NOT LIKE '%yoyo%'"
+                "WHERE table_schema = DATABASE() AND table_name NOT LIKE '%yoyo%' "
+                "AND table_type = 'BASE TABLE'"
             )
         ).all()
     assert {r[0] for r in rows} == set(SCHEMA)
