@@ -16,6 +16,8 @@ from sources import concurrency
 from vocab import ETLError, JobName
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from db import Database
     from settings import Settings
 
@@ -24,8 +26,11 @@ logger = logging.getLogger("run_jobs")
 EXIT_OK, EXIT_JOB_FAILED, EXIT_CONFIG, EXIT_DATABASE = 0, 1, 2, 3
 
 
-def run(settings: Settings, check_only: bool) -> int:
-    """Migrate under the run lock and run each selected job (or only check them)."""
+def run(settings: Settings, check_only: bool, *, retry_failed: bool = False) -> int:
+    """Migrate under the run lock and run each selected job (or only check them).
+
+    With ``retry_failed`` only the selected jobs whose last run failed run.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
     from db import engine
@@ -38,7 +43,7 @@ def run(settings: Settings, check_only: bool) -> int:
         elif check_only:
             _check_database(settings)
         else:
-            _run_all(settings, outcomes)
+            _run_all(settings, outcomes, retry_failed)
     except (ETLError, SQLAlchemyError, OSError) as err:
         if concurrency.stop_requested():  # a wait or statement the stop cut short
             summary = f"interrupted; {closing_line(outcomes, 0)}"
@@ -59,7 +64,7 @@ def run(settings: Settings, check_only: bool) -> int:
     return finish(code, summary, settings, status, None, outcomes)
 
 
-def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
+def _run_all(settings: Settings, outcomes: list[JobOutcome], retry_failed: bool) -> None:
     """The database steps (reach, lock, migrate, record) around each job; fills ``outcomes``."""
     from db import Database, engine, lock, migrate, privileges, runs
 
@@ -69,7 +74,7 @@ def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
     with lock.run_lock(db_engine, settings.run_lock_wait_seconds) as held:
         migrate.migrate(db_engine, held)
         runs.close_abandoned_runs(db_engine)
-        for job in settings.job_names:
+        for job in _selected(settings, db_engine, retry_failed):
             concurrency.raise_if_stopped()
             held.ensure_held()
             database = Database(
@@ -79,6 +84,21 @@ def _run_all(settings: Settings, outcomes: list[JobOutcome]) -> None:
                 lock_wait_timeout=settings.lock_wait_timeout_seconds,
             )
             run_job(job, settings, database, outcomes)
+
+
+def _selected(settings: Settings, db_engine: sa.Engine, retry_failed: bool) -> list[JobName]:
+    from db import runs
+
+    if not retry_failed:
+        return list(settings.job_names)
+    last = runs.last_runs(db_engine)
+    failed = [
+        job for job in settings.job_names if last.get(job.name, {}).get("status") == "failed"
+    ]
+    logger.info(
+        "--retry-failed: %s", ", ".join(j.name for j in failed) or "no job's last run failed"
+    )
+    return failed
 
 
 def _check_database(settings: Settings) -> None:

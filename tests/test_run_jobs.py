@@ -324,3 +324,55 @@ def test_closing_output_lists_rows_per_table_and_is_one_json_object_in_json(
     assert closing["jobs"][0]["rows"] == {"term": 2}
     finished = [json.loads(line) for line in captured.err.splitlines() if "succeeded in" in line]
     assert finished[-1]["rows"] == {"term": 2} and finished[-1]["status"] == "succeeded"
+
+
+def test_status_reports_last_runs_and_freshness_and_alerts_on_max_age(
+    tmp_path, any_db_url, fake_jobs, capsys
+):
+    fake_jobs[JobName.ONLINE_MEETINGS] = succeed  # Zoom data as of 2026-11-20
+    fake_jobs[JobName.CANVAS_LTI] = explode
+    config = str(write_config(tmp_path, any_db_url, ["ONLINE_MEETINGS", "CANVAS_LTI"]))
+    assert run_jobs.main(["--config", config]) == 1
+    capsys.readouterr()
+    assert run_jobs.main(["status", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "ONLINE_MEETINGS: succeeded at " in out and "; term 2" in out
+    assert "CANVAS_LTI: failed at " in out and "the source went away" in out
+    assert "runner-token-123" not in out
+    assert "ZOOM_API: 2026-11-20 00:00:00" in out and "CANVAS_API: -, never" in out
+    # Zoom's data is days old: a 36-hour limit makes status fail, for the alert.
+    assert run_jobs.main(["status", "--config", config, "--max-age", "ZOOM_API=36"]) == 1
+    assert "stale: ZOOM_API" in capsys.readouterr().out
+    assert run_jobs.main(["status", "--config", config, "--max-age", "ZOOM_API=1e9"]) == 0
+    capsys.readouterr()
+    assert run_jobs.main(["status", "--config", config, "--max-age", "NOPE=3"]) == 2
+    assert "unknown source" in capsys.readouterr().err
+
+
+def test_retry_failed_runs_only_the_jobs_whose_last_run_failed(
+    tmp_path, sqlite_url, fake_jobs, capsys
+):
+    fake_jobs[JobName.ONLINE_MEETINGS] = succeed
+    fake_jobs[JobName.CANVAS_LTI] = explode
+    config = str(write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS", "CANVAS_LTI"]))
+    assert run_jobs.main(["--config", config]) == 1
+    fake_jobs[JobName.CANVAS_LTI] = succeed
+    assert run_jobs.main(["--config", config, "--retry-failed"]) == 0
+    assert [(r["job_name"], r["status"]) for r in job_rows(sqlite_url)] == [
+        ("ONLINE_MEETINGS", "succeeded"),
+        ("CANVAS_LTI", "failed"),
+        ("CANVAS_LTI", "succeeded"),
+    ]
+    assert run_jobs.main(["--config", config, "--retry-failed"]) == 0
+    assert len(job_rows(sqlite_url)) == 3
+    assert "0 job(s)" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_help_shows_exit_codes_and_examples(capsys):
+    with pytest.raises(SystemExit) as caught:
+        run_jobs.main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    for code in ("0  every", "1  a job failed", "2  the configuration", "3  the database"):
+        assert code in out
+    assert out.count("python run_jobs.py ") >= 2 and "status --max-age" in out
