@@ -9,7 +9,14 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 MASK = "***"
 # Config keys whose values are secrets, however deep in the config they sit.
 SECRET_KEYS = frozenset(
-    {"CANVAS_TOKEN", "API_CLIENT_SECRET", "kaltura_user_secret", "CLIENT_SECRET", "password"}
+    {
+        "CANVAS_TOKEN",
+        "API_CLIENT_SECRET",
+        "kaltura_user_secret",
+        "CLIENT_SECRET",
+        "password",
+        "TOKEN_AUTH",
+    }
 )
 SECRET_PARAMS = frozenset(
     {
@@ -24,6 +31,7 @@ SECRET_PARAMS = frozenset(
         "signature",
         "code",
         "refresh_token",
+        "token_auth",
     }
 )
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})

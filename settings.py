@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -42,6 +43,11 @@ DEFAULTS = {
     "ZOOM.BASE_URL": "https://api.zoom.us/v2",
     "ZOOM.TOKEN_URL": "https://zoom.us/oauth/token",
     "ZOOM.LOOKBACK_DAYS": 3,
+    "MATOMO.LOOKBACK_DAYS": 3,
+    "MATOMO.COURSE_ID_PATTERN": r"/courses/(\d+)",
+    "MATOMO.SKIP_URL_PATTERNS": (r"/login(?![\w-])",),
+    "MATOMO.DAYS_PER_REQUEST": 31,
+    "MATOMO.REQUEST_TIMEOUT_SECONDS": 120.0,
 }
 
 
@@ -128,6 +134,28 @@ class MiVideoSettings:
 
 
 @dataclass(frozen=True)
+class MatomoSettings:
+    """One Matomo server: its ``index.php`` URL and the ``token_auth`` sent in POST bodies."""
+
+    url: str
+    token: Secret
+    request_timeout: float = 120.0
+
+
+@dataclass(frozen=True)
+class MatomoStatisticsSettings:
+    """The MATOMO_STATISTICS job: which sites, how far back, and how page URLs are read."""
+
+    matomo: MatomoSettings
+    site_ids: tuple[int, ...]
+    lookback_days: int = 3
+    backfill_start: date | None = None
+    course_id_pattern: str = r"/courses/(\d+)"
+    skip_url_patterns: tuple[str, ...] = (r"/login(?![\w-])",)
+    days_per_request: int = 31
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs; one optional attribute per config section."""
 
@@ -150,6 +178,7 @@ class Settings:
     run_lock_wait_seconds: float = 60.0
     lock_wait_timeout_seconds: int = 10
     termination_log_path: Path | None = None
+    matomo: MatomoStatisticsSettings | None = None
 
 
 def require(value: T | None, section: str, job: str) -> T:
@@ -240,6 +269,7 @@ def build_settings(raw: Mapping[str, Any], config_dir: Path, root_dir: Path) -> 
         run_lock_wait_seconds=_default(raw, "RUN_LOCK_WAIT_SECONDS"),
         lock_wait_timeout_seconds=_default(raw, "LOCK_WAIT_TIMEOUT_SECONDS"),
         termination_log_path=root_dir / summary_path if summary_path else None,
+        matomo=_matomo(raw) if "MATOMO" in raw else None,
     )
 
 
@@ -296,3 +326,47 @@ def _zoom(raw: Mapping[str, Any]) -> ZoomSettings:
         first_day=date.fromisoformat(section["FIRST_DAY"]),
         lookback_days=_default(raw, "ZOOM.LOOKBACK_DAYS"),
     )
+
+
+def _matomo(raw: Mapping[str, Any]) -> MatomoStatisticsSettings:
+    section = raw["MATOMO"]
+    backfill = section.get("BACKFILL_START")
+    url = section["URL"].rstrip("/")
+    return MatomoStatisticsSettings(
+        matomo=MatomoSettings(
+            url=url if url.endswith(".php") else f"{url}/index.php",
+            token=Secret(section["TOKEN_AUTH"]),
+            request_timeout=float(_default(raw, "MATOMO.REQUEST_TIMEOUT_SECONDS")),
+        ),
+        site_ids=tuple(dict.fromkeys(section["SITE_IDS"])),
+        lookback_days=_default(raw, "MATOMO.LOOKBACK_DAYS"),
+        backfill_start=date.fromisoformat(backfill) if backfill else None,
+        course_id_pattern=_default(raw, "MATOMO.COURSE_ID_PATTERN"),
+        skip_url_patterns=tuple(_default(raw, "MATOMO.SKIP_URL_PATTERNS")),
+        days_per_request=_default(raw, "MATOMO.DAYS_PER_REQUEST"),
+    )
+
+
+def pattern_errors(raw: Mapping[str, Any]) -> list[str]:
+    """Regular expressions of the MATOMO section that do not compile or lack their group."""
+    section = raw.get("MATOMO")
+    if not isinstance(section, dict):
+        return []
+    patterns = [
+        (f"SKIP_URL_PATTERNS[{n}]", p) for n, p in enumerate(section.get("SKIP_URL_PATTERNS", []))
+    ]
+    if "COURSE_ID_PATTERN" in section:
+        patterns.append(("COURSE_ID_PATTERN", section["COURSE_ID_PATTERN"]))
+    errors = []
+    for key, pattern in patterns:
+        try:
+            groups = re.compile(pattern).groups
+        except (re.error, TypeError) as err:
+            errors.append(f"MATOMO.{key}: {pattern!r} is not a regular expression ({err})")
+            continue
+        if key == "COURSE_ID_PATTERN" and groups != 1:
+            errors.append(
+                f"MATOMO.{key}: {pattern!r} needs exactly one group that captures the course "
+                f"id, e.g. {DEFAULTS['MATOMO.COURSE_ID_PATTERN']!r}"
+            )
+    return errors

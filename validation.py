@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 
 from redaction import SECRET_KEYS, redact, userinfo
-from settings import parse_timestamp
+from settings import parse_timestamp, pattern_errors
 from vocab import JobName
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "config" / "env_blank.hjson"
@@ -98,6 +98,9 @@ def semantic_errors(raw: Mapping[str, Any]) -> list[str]:
     ):
         errors.append("MIVIDEO.udp_service_account_json_filename: required (the UDP key file)")
     errors += _date_errors(raw)
+    matomo = raw.get("MATOMO")
+    if isinstance(matomo, dict) and isinstance(matomo.get("SKIP_URL_PATTERNS", []), list):
+        errors += pattern_errors(raw)  # the schema reports a SKIP_URL_PATTERNS of another type
     return errors
 
 
@@ -132,6 +135,7 @@ def _date_errors(raw: Mapping[str, Any]) -> list[str]:
     checks = [
         ("MIVIDEO", "default_last_timestamp", parse_timestamp),
         ("ZOOM", "FIRST_DAY", date.fromisoformat),
+        ("MATOMO", "BACKFILL_START", date.fromisoformat),
     ]
     errors = []
     for section, key, parse in checks:

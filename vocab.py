@@ -16,6 +16,7 @@ class DataSourceName(StrEnum):
     CANVAS_API = "CANVAS_API"
     CANVAS_LTI = "CANVAS_LTI"
     KALTURA_API = "KALTURA_API"
+    MATOMO_API = "MATOMO_API"
     UNIZIN_DATA_PLATFORM_EVENTS = "UNIZIN_DATA_PLATFORM_EVENTS"
     UNIZIN_DATA_WAREHOUSE = "UNIZIN_DATA_WAREHOUSE"
     ZOOM_API = "ZOOM_API"
@@ -113,6 +114,18 @@ class JobName(Enum):
             TableSpec("mivideo_media_started_hourly", "merge", ("event_hour_utc", "course_id")),
             TableSpec("mivideo_media_created", "merge", ("id",)),
             TableSpec("mivideo_media_courses", "merge", ("media_id", "course_id", "in_context")),
+            TableSpec("etl_cursor", "merge", ("name",)),
+        ),
+    )
+    MATOMO_STATISTICS = JobSpec(
+        "matomo_statistics.job",
+        "Matomo visits and page statistics per site and day, Canvas course ids from page URLs",
+        ("MATOMO",),
+        (DataSourceName.MATOMO_API,),
+        (
+            # Replaced per (site, day) for the days read: deleted, then inserted again.
+            TableSpec("matomo_visits_day", "merge", ("site_id", "visit_date")),
+            TableSpec("matomo_page_day", "merge", ("site_id", "visit_date", "url_hash")),
             TableSpec("etl_cursor", "merge", ("name",)),
         ),
     )

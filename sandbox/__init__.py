@@ -1,4 +1,4 @@
-"""Local emulators of Canvas, BigQuery, Kaltura and Zoom, started together for sandbox runs."""
+"""Local emulators of Canvas, BigQuery, Kaltura, Zoom and Matomo, started together for sandbox."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ CANVAS_TOKEN = "sandbox-canvas-token"
 KALTURA_SECRET = "sandbox-kaltura-secret"
 KALTURA_PARTNER_ID = 1234
 EVENTS_TABLE = "udp-sandbox.event_store.events"
+MATOMO_TOKEN = "sandbox-matomo-token"
 # How much activity each size generates besides the Canvas university.
 VOLUMES = {
     "tiny": {"events": 400, "media": 60, "meetings_per_day": 4},
@@ -57,7 +58,7 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     The emulators stop when the block ends. A reachable PostgreSQL (``SANDBOX_PG_URL``,
     default the local server) is filled with the UDW tables, so the UDW enrichment runs too.
     """
-    from sandbox import bigquery, canvas, kaltura, zoom
+    from sandbox import bigquery, canvas, kaltura, matomo, zoom
 
     data = _generate(size, seed)
     with ExitStack() as stack:
@@ -68,6 +69,11 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
                 data.media, partner_id=KALTURA_PARTNER_ID, admin_secret=KALTURA_SECRET
             ),
             "zoom": zoom.start(data.account),
+            "matomo": matomo.start(
+                matomo.MatomoEmulator(
+                    matomo.sandbox_sites(data.university.course_ids, seed=seed), MATOMO_TOKEN
+                )
+            ),
         }
         urls = {name: stack.enter_context(server).url for name, server in servers.items()}
         logger.info(
@@ -119,6 +125,8 @@ def _sandbox(urls: dict[str, str], data: _Data) -> Sandbox:
             "<sandbox:kaltura_secret>": KALTURA_SECRET,
             "<sandbox:zoom>": urls["zoom"],
             "<sandbox:zoom_secret>": data.account.client_secret,
+            "<sandbox:matomo>": urls["matomo"],
+            "<sandbox:matomo_token>": MATOMO_TOKEN,
         },
         env={
             "CANVAS__CANVAS_TERM_IDS": str([t["id"] for t in data.university.terms]),

@@ -93,6 +93,9 @@ VARIABLES = sorted(SCHEMA["properties"]) + [
         ("MIVIDEO", "default_last_timestamp"),
         ("ZOOM", "FIRST_DAY"),
         ("UDW", "nope"),
+        ("MATOMO", "SKIP_URL_PATTERNS"),
+        ("MATOMO", "COURSE_ID_PATTERN"),
+        ("MATOMO", "BACKFILL_START"),
     ]
 ]
 # Pieces a person or a broken editor might leave in a file.

@@ -32,6 +32,7 @@ FILLED = {
     "<zoom-account-id>": "acc",
     "<zoom-client-id>": "cid",
     "<zoom-client-secret>": "zoom-secret-789",
+    "<matomo-token-auth>": "matomo-token-0a1b2c",
 }
 
 
@@ -269,7 +270,7 @@ def test_every_schema_key_is_documented():
         k for k in schema_keys(schema, schema["definitions"]) if f"`{k}`" not in docs
     )
     assert undocumented == []
-    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM"):
+    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM", "MATOMO"):
         assert f"{section}: {{" in template
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from vocab import JobName
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,5 +42,5 @@ def test_fresh_clone_sets_up_and_runs_the_demo(tmp_path):
         statuses = dict(conn.execute("SELECT job_name, status FROM job_run").fetchall())
         courses = conn.execute("SELECT COUNT(*) FROM course").fetchone()[0]
     assert set(statuses.values()) == {"succeeded"}
-    assert len(statuses) == 4
+    assert set(statuses) == {job.name for job in JobName}
     assert courses > 100

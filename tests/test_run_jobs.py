@@ -236,7 +236,8 @@ def test_sandbox_run_end_to_end_keeps_secrets_out_of_logs(tmp_path, monkeypatch,
     out = capsys.readouterr()
     logged = out.out + out.err
     assert "GET " in logged  # DEBUG request lines were written, and masked
-    for secret in (sandbox.CANVAS_TOKEN, sandbox.KALTURA_SECRET, "sandbox-client-secret"):
+    secrets = (sandbox.CANVAS_TOKEN, sandbox.KALTURA_SECRET, "sandbox-client-secret")
+    for secret in (*secrets, sandbox.MATOMO_TOKEN):
         assert secret not in logged
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "succeeded" and len(summary["jobs"]) == len(JobName)

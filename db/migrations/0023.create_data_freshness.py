@@ -23,6 +23,7 @@ SOURCE_TABLES = {
         "mivideo_media_started_hourly, mivideo_media_created, mivideo_media_courses"
     ),
     "KALTURA_API": "mivideo_media_started_hourly, mivideo_media_created, mivideo_media_courses",
+    "MATOMO_API": "matomo_visits_day, matomo_page_day",
 }
 SOURCES = " UNION ALL ".join(
     f"SELECT '{source}' AS source, '{tables}' AS feeds_tables"
@@ -51,24 +52,38 @@ COMMENTS = {
     "mivideo_media_started_hourly": "MiVideo media starts per course and hour, UTC (MIVIDEO)",
     "mivideo_media_created": "MiVideo media created in Kaltura (MIVIDEO)",
     "mivideo_media_courses": "Which Canvas courses each MiVideo media is placed in (MIVIDEO)",
+    "matomo_visits_day": "Matomo visits per site and day (MATOMO_STATISTICS)",
+    "matomo_page_day": "Matomo page views per site, day and page (MATOMO_STATISTICS)",
     "etl_cursor": "Where each incremental source resumes",
 }
+
+
+def _existing(cursor: Any) -> set[str]:
+    # Migrations of other blocks may not have run yet: comment only the tables that exist.
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+    )
+    return {row[0] for row in cursor.fetchall()}
 
 
 def apply(conn: Any) -> None:
     cursor = conn.cursor()
     cursor.execute(VIEW)
     if dialect_of(conn) == "mysql":  # SQLite has no table comments
+        existing = _existing(cursor)
         for table, comment in COMMENTS.items():
-            cursor.execute(f"ALTER TABLE {table} COMMENT = %s", (comment,))
+            if table in existing:
+                cursor.execute(f"ALTER TABLE {table} COMMENT = %s", (comment,))
 
 
 def rollback(conn: Any) -> None:
     cursor = conn.cursor()
     cursor.execute("DROP VIEW data_freshness")
     if dialect_of(conn) == "mysql":
+        existing = _existing(cursor)
         for table in COMMENTS:
-            cursor.execute(f"ALTER TABLE {table} COMMENT = ''")
+            if table in existing:
+                cursor.execute(f"ALTER TABLE {table} COMMENT = ''")
 
 
 step(apply, rollback)
