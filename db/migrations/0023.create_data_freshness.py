@@ -48,6 +48,7 @@ COMMENTS = {
     "enrollment": "Canvas enrollments in those sections (COURSE_INVENTORY)",
     "canvas_course_usage": "Canvas course activity per day (COURSE_INVENTORY)",
     "lti_placement": "External-tool (LTI) tabs in published Canvas courses (CANVAS_LTI)",
+    "lti_type": "The LTI tools CANVAS_LTI looks for, by Canvas tool id",
     "zoom_meeting": "Zoom meetings, one row per meeting instance (ONLINE_MEETINGS)",
     "mivideo_media_started_hourly": "MiVideo media starts per course and hour, UTC (MIVIDEO)",
     "mivideo_media_created": "MiVideo media created in Kaltura (MIVIDEO)",

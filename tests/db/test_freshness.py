@@ -42,10 +42,14 @@ def test_data_freshness_shows_the_latest_update_of_every_source(any_engine):
 
 def test_mysql_tables_carry_a_comment(mariadb_engine):
     with mariadb_engine.connect() as conn:
-        comment = conn.execute(
+        rows = conn.execute(
             sa.text(
-                "SELECT table_comment FROM information_schema.tables "
-                "WHERE table_schema = DATABASE() AND table_name = 'zoom_meeting'"
+                "SELECT table_name, table_comment FROM information_schema.tables "
+                "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' "
+                "AND table_name NOT LIKE '%yoyo%'"
             )
-        ).scalar()
-    assert "Zoom meetings" in comment
+        ).all()
+    comments = dict(rows)
+    assert "Zoom meetings" in comments["zoom_meeting"]
+    assert "MATOMO_STATISTICS" in comments["matomo_page_day"]
+    assert [table for table, comment in comments.items() if not comment] == []
