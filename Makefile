@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench-load bench-inventory clean
+.PHONY: demo test lint bench-load bench-inventory bench-stop clean
 
 demo: $(VENV)/.runtime
 	$(PY) run_jobs.py --sandbox demo
@@ -20,6 +20,9 @@ bench-load: $(VENV)/.dev
 
 bench-inventory: $(VENV)/.dev
 	$(PY) -m bench.inventory
+
+bench-stop: $(VENV)/.dev
+	$(PY) -m bench.stop
 
 # Debian's python3 lacks ensurepip until python3-venv is installed; install it when we can.
 $(PY):
