@@ -82,6 +82,12 @@ def _level(args: argparse.Namespace, configured: str) -> str:
 
 def _interrupt(signum: int, frame: Any) -> None:
     """Kubernetes stops a pod with SIGTERM: stop every worker, record the job, start no other."""
+    if concurrency.stop_requested():
+        # Already stopping: let the job be recorded rather than cut its cleanup short too.
+        logger.warning(
+            "signal %s again: already stopping (SIGQUIT or SIGKILL end at once)", signum
+        )
+        return
     reason = f"stopped by signal {signum} ({signal.Signals(signum).name})"
     concurrency.request_stop(reason)
     raise concurrency.Stopped(reason)
