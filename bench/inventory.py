@@ -61,6 +61,21 @@ class Outcome:
     peak_rss_mib: float = 0.0
     cpu_seconds: float = 0.0
     emulator_cpu_seconds: float = 0.0
+    roster_requests: int = 0
+    latency: float = 0.05
+
+    @property
+    def ceiling_seconds(self) -> float:
+        """The shortest wall time Canvas's throttle allows for these requests.
+
+        A token has at most high-water / pre-flight (600 / 50 = 12) requests running, each
+        taking the latency at least.
+        """
+        from sandbox.canvas import ThrottleSettings
+
+        model = ThrottleSettings()
+        admitted = int(model.high_water // model.preflight)
+        return self.requests * self.latency / admitted
 
     @property
     def courses(self) -> int:
@@ -98,7 +113,15 @@ def _serve(size: str, every: int, latency: float, throttle: bool, pipe: Connecti
         pipe.send(server.url)
         while pipe.recv() != "stop":
             snapshot = server.stats.snapshot()
-            pipe.send((snapshot["total_requests"], snapshot["total_throttled"], _cpu_seconds()))
+            graphql = snapshot["requests"].get("POST graphql", 0)
+            pipe.send(
+                (
+                    snapshot["total_requests"],
+                    snapshot["total_throttled"],
+                    _cpu_seconds(),
+                    graphql,
+                )
+            )
 
 
 def _cpu_seconds() -> float:
@@ -195,7 +218,7 @@ def run_once(label: str, pipe: Connection, settings: Settings) -> Outcome:
     migrate(engine)
     database = TimedDatabase(engine)
     pipe.send("stats")
-    requests_before, throttled_before, server_cpu_before = pipe.recv()
+    requests_before, throttled_before, server_cpu_before, roster_before = pipe.recv()
     assert settings.canvas is not None
     started, cpu_before = time.monotonic(), _cpu_seconds()
     retry = RetryPolicy.from_attempts(settings.max_req_attempts)
@@ -203,7 +226,7 @@ def run_once(label: str, pipe: Connection, settings: Settings) -> Outcome:
         job.refresh(settings, database, client)
     seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu_before
     pipe.send("stats")
-    requests_after, throttled_after, server_cpu_after = pipe.recv()
+    requests_after, throttled_after, server_cpu_after, roster_after = pipe.recv()
     engine.dispose()
     return Outcome(
         label,
@@ -217,6 +240,7 @@ def run_once(label: str, pipe: Connection, settings: Settings) -> Outcome:
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         cpu,
         server_cpu_after - server_cpu_before,
+        roster_after - roster_before,
     )
 
 
@@ -234,6 +258,8 @@ def measure(args: argparse.Namespace, every: int, workers: int, rerun: bool) -> 
             outcomes.append(
                 run_once(f"{kind} rerun (publish dates known){sample}", pipe, settings)
             )
+        for outcome in outcomes:
+            outcome.latency = args.latency
         return outcomes
 
 
@@ -250,6 +276,11 @@ def describe(outcome: Outcome) -> list[str]:
         f"  requests            {outcome.requests:8d}     "
         f"({outcome.requests / max(outcome.courses, 1):.2f} per course, "
         f"{outcome.courses} courses)",
+        f"  roster requests     {outcome.roster_requests:8d}     "
+        f"({outcome.roster_requests / max(outcome.courses, 1):.3f} per course)",
+        f"  throttle ceiling    {outcome.ceiling_seconds:8.1f} s   (the shortest wall time "
+        f"the throttle allows; {100 * outcome.ceiling_seconds / outcome.seconds:.0f} % of "
+        "the wall time)",
         f"  throttled responses {outcome.throttled:8d}     ({share:.2f} %)",
         f"  retries             {outcome.client.get('retries', 0):8d}",
         f"  rows loaded         {rows:8d}     ({rows / outcome.seconds:,.0f} rows/s of wall "

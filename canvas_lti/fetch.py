@@ -62,6 +62,18 @@ def course_tabs(client: CanvasClient, course_id: int) -> list[dict[str, Any]]:
     return tabs
 
 
+def check_reads(client: CanvasClient, canvas: CanvasSettings) -> str:
+    """One published-course page and one course's tabs, as the run reads them."""
+    path = f"accounts/{canvas.account_id}/courses"
+    params = {"published": "true", "enrollment_term_id": canvas.term_ids[0]}
+    page = next(client.paginate(path, params, max_pages=1), [])
+    course_ids = [int(c["id"]) for c in page if isinstance(c, dict) and c.get("name")]
+    if not course_ids:
+        return f"term {canvas.term_ids[0]} lists no published course: tabs not checked"
+    tabs = course_tabs(client, course_ids[0])
+    return f"course {course_ids[0]}: {len(tabs)} tabs readable"
+
+
 def _usable(course: Any) -> bool:
     if not isinstance(course, dict) or "id" not in course:
         logger.warning("Canvas returned a course without an id; skipped: %r", course)

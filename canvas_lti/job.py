@@ -25,9 +25,12 @@ HIGH_WATER_CURSOR = "lti_placement.max_id"
 
 
 def check(settings: Settings) -> str:
-    """Reach Canvas with the configured token; write nothing."""
+    """One Canvas request of every kind the run makes (account, terms, courses, tabs)."""
     retry = RetryPolicy.from_attempts(settings.max_req_attempts)
-    return check_canvas(_canvas(settings), retry=retry)
+    canvas = _canvas(settings)
+    reached = check_canvas(canvas, retry=retry)
+    with CanvasClient(canvas, retry=retry, workers=1) as client:
+        return f"{reached}; {fetch.check_reads(client, canvas)}"
 
 
 def run(settings: Settings, db: Database) -> list[DataSourceStatus]:

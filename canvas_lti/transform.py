@@ -8,7 +8,14 @@ from typing import Any
 import pandas as pd
 
 PLACEMENT_KEY = ["course_id", "placement_type_id"]
-PLACEMENT_COLUMNS = ["id", "course_id", "account_id", "course_name", "placement_type_id"]
+PLACEMENT_COLUMNS = [
+    "id",
+    "course_id",
+    "account_id",
+    "course_name",
+    "placement_type_id",
+    "visibility",
+]
 TOOL_TAB_PREFIX = "context_external_tool_"
 COURSE_NAME_MAX = 256
 
@@ -28,7 +35,9 @@ def placements_frame(
     """One row per (course, known tool) whose tab is visible, without ids yet.
 
     Tools are matched by their external-tool id, never by the tab label, which instructors
-    and admins can rename. Canvas sends ``hidden`` only when it is true.
+    and admins can rename. Canvas sends ``hidden`` only when it is true. A tab that is not
+    hidden counts whoever may see it; ``visibility`` says who (``public``, ``members`` or
+    ``admins``: a tool shown to course admins only is still placed in the course).
     """
     rows = [
         {
@@ -36,6 +45,7 @@ def placements_frame(
             "account_id": course.get("account_id"),
             "course_name": _clip(course.get("name"), COURSE_NAME_MAX),
             "placement_type_id": tool,
+            "visibility": tab.get("visibility"),
         }
         for course in courses
         for tab in tabs_by_course.get(int(course["id"]), ())

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from course_inventory.rights import ANALYTICS_RIGHT, AUDIT_RIGHT, Refusals, requiring
 from course_inventory.transform import first_publish_time
 from sources.canvas import SOURCE, CanvasClient
 from sources.canvas_graphql import Connection, CourseConnectionWalker
@@ -19,12 +20,21 @@ logger = logging.getLogger(__name__)
 # default cannot silently narrow the inventory.
 COURSE_STATES = ("created", "claimed", "available", "completed")
 ENROLLMENT_STATES = "active, invited, completed, inactive"
+# Real people only: the course's test student (StudentViewEnrollment) is left out.
+ENROLLMENT_TYPES = (
+    "StudentEnrollment, TeacherEnrollment, TaEnrollment, ObserverEnrollment, DesignerEnrollment"
+)
+ROSTER_RIGHT = (
+    "the token's role lacks the roster right (read_roster, view_all_grades or manage_grades) "
+    "needed by POST /api/graphql Course.enrollmentsConnection"
+)
 ROSTER_CONNECTIONS = {
     "sections": Connection("sectionsConnection", "_id name sisId"),
     "enrollments": Connection(
         "enrollmentsConnection",
         "_id state type user { _id } section { _id }",
-        arguments=f"filter: {{states: [{ENROLLMENT_STATES}]}}",
+        arguments=f"filter: {{states: [{ENROLLMENT_STATES}], types: [{ENROLLMENT_TYPES}]}}",
+        null_reason=ROSTER_RIGHT,
     ),
 }
 MAX_ACCOUNT_DEPTH = 20
@@ -161,8 +171,11 @@ def _enrollment_row(
 def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[UsageRow]:
     """Daily views and participations per course from course analytics."""
 
+    refusals = Refusals(ANALYTICS_RIGHT)
+
     def activity(course_id: int) -> list[Any] | None:
-        return _optional(client.get, f"courses/{course_id}/analytics/activity")
+        path = f"courses/{course_id}/analytics/activity"
+        return refusals.call(lambda: _optional(client.get, path))
 
     rows: list[UsageRow] = []
     missing = 0
@@ -175,6 +188,7 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
             for d in days
             if isinstance(d, dict) and d.get("date")
         )
+    refusals.finish("course activity")
     if missing:
         logger.warning("course activity: %d courses had no analytics (404 or not a list)", missing)
     return rows
@@ -183,10 +197,14 @@ def fetch_activity(client: CanvasClient, course_ids: Sequence[int]) -> list[Usag
 def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict[int, str]:
     """When each course was first published, from its audit log (every page, oldest last)."""
 
+    refusals = Refusals(AUDIT_RIGHT)
+
     def published(course_id: int) -> str | None:
         pages = client.paginate(f"audit/course/courses/{course_id}", key="events")
         try:
-            return first_publish_time(event for page in pages for event in page)
+            return refusals.call(
+                lambda: first_publish_time(event for page in pages for event in page)
+            )
         except ResourceNotFound as err:
             logger.warning("course %s: no audit log: %s", course_id, err)
             return None
@@ -195,7 +213,34 @@ def fetch_publish_times(client: CanvasClient, course_ids: Sequence[int]) -> dict
     for course_id, moment in client.map(published, course_ids, desc="publish dates"):
         if moment is not None:
             found[course_id] = moment
+    refusals.finish("publish dates")
     return found
+
+
+def check_reads(client: CanvasClient, account_id: int, term_ids: Sequence[int]) -> str:
+    """After the account and terms: one course page, roster document, analytics and audit
+    read, as the nightly run makes them; a refusal fails as the run would."""
+    params = {
+        "enrollment_term_id": term_ids[0],
+        "include[]": ["total_students"],
+        "state[]": list(COURSE_STATES),
+    }
+    listed = next(client.paginate(f"accounts/{account_id}/courses", params, max_pages=1), [])
+    courses = [c for c in listed if isinstance(c, dict) and c.get("name")]
+    if not courses:
+        return f"term {term_ids[0]} lists no course: rosters, usage and audit not checked"
+    ids = [int(c["id"]) for c in courses]
+    walker = CourseConnectionWalker(client, ROSTER_CONNECTIONS)
+    walker.read_once(ids)
+    course_id = next(
+        (int(c["id"]) for c in courses if c.get("workflow_state") == "available"), ids[0]
+    )
+    with requiring(ANALYTICS_RIGHT):
+        _optional(client.get, f"courses/{course_id}/analytics/activity")
+    with requiring(AUDIT_RIGHT):
+        next(client.paginate(f"audit/course/courses/{course_id}", key="events", max_pages=1))
+    size = min(len(ids), walker.courses_per_request)
+    return f"rosters of {size} courses, analytics and audit of course {course_id} readable"
 
 
 def _optional(get: Any, path: str) -> Any:

@@ -37,9 +37,13 @@ def run(settings: Settings, db: Database) -> list[DataSourceStatus]:
 
 
 def check(settings: Settings) -> str:
-    """Reach Canvas (the account and each configured term) and UDW if set; write nothing."""
+    """One Canvas request of every kind the run makes, and UDW if set; write nothing."""
     retry = RetryPolicy.from_attempts(settings.max_req_attempts)
-    reached = check_canvas(_canvas(settings), retry=retry)
+    canvas = _canvas(settings)
+    reached = check_canvas(canvas, retry=retry)
+    with CanvasClient(canvas, retry=retry, workers=1) as client:
+        reads = fetch.check_reads(client, canvas.account_id, canvas.term_ids)
+    reached = f"{reached}; {reads}"
     if settings.udw is None:
         return f"{reached}; UDW not configured"
     with UdwClient(settings.udw) as warehouse:

@@ -18,6 +18,7 @@ from sources.http import (
     is_rate_limited,
     raise_for_status,
     redact_url,
+    request_id,
     send,
 )
 from sources.retry import RetryPolicy
@@ -135,7 +136,9 @@ class CanvasClient:
         errors = reply.get("errors") or []
         if not isinstance(reply.get("data"), dict):
             messages = "; ".join(str(e.get("message", e)) for e in errors) or "no data"
-            raise FatalSourceError(f"GraphQL query failed: {messages}", SOURCE)
+            raise FatalSourceError(
+                f"GraphQL query failed: {messages}{request_id(response)}", SOURCE
+            )
         return GraphQLResult(reply["data"], errors)
 
     def request(

@@ -195,6 +195,7 @@ def raise_for_status(response: requests.Response, source: DataSourceName) -> Non
     detail = error_message(response)
     if detail:
         message = f"{message.rstrip()}: {detail}"
+    message += request_id(response)
     error_class: type[SourceError]
     if status == 404:
         error_class = ResourceNotFound
@@ -211,14 +212,16 @@ def decode_json(response: requests.Response, source: DataSourceName) -> Any:
     if "html" in content_type.lower() or response.content.lstrip()[:1] == b"<":
         raise FatalSourceError(
             f"{describe(response)}: expected JSON, got an HTML page "
-            f"({content_type or 'no content type'}): {_excerpt(response.text)!r}",
+            f"({content_type or 'no content type'}): {_excerpt(response.text)!r}"
+            f"{request_id(response)}",
             source,
         )
     try:
         return json.loads(response.content)
     except ValueError as err:
         raise FatalSourceError(
-            f"{describe(response)}: malformed JSON ({err}): {_excerpt(response.text)!r}",
+            f"{describe(response)}: malformed JSON ({err}): {_excerpt(response.text)!r}"
+            f"{request_id(response)}",
             source,
         ) from err
 
@@ -248,6 +251,13 @@ def describe(response: requests.Response) -> str:
     """``METHOD path?query`` of the request behind a response, secrets masked."""
     request = response.request
     return f"{request.method} {redact_url(request.url or '', keep_host=False)}"
+
+
+def request_id(response: requests.Response) -> str:
+    """`` (X-Request-Context-Id …)`` when the server names its request (Canvas does; its
+    support asks for it), else nothing: the end of an error message."""
+    found = response.headers.get("X-Request-Context-Id")
+    return f" (X-Request-Context-Id {found})" if found else ""
 
 
 def _excerpt(text: str) -> str:

@@ -92,7 +92,7 @@ def test_the_module_map_is_found() -> None:
 
 
 def test_no_import_circle_at_module_level() -> None:
-    graph = {name: _project_edges(name) for name in PRODUCT}
+    graph = {name: _project_edges(name) for name in MODULES}
     assert _find_cycle(graph) is None, " -> ".join(_find_cycle(graph) or [])
 
 

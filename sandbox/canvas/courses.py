@@ -70,7 +70,11 @@ class CourseQuery:
             return False
         if self.term_id is not None and course["enrollment_term_id"] != self.term_id:
             return False
-        if self.published is not None and (state in ("available", "completed")) != self.published:
+        # ``published=true`` is ``available`` only (completed courses are not returned);
+        # ``published=false`` is ``created`` and ``claimed``.
+        if self.published is True and state != "available":
+            return False
+        if self.published is False and state not in ("created", "claimed"):
             return False
         if self.enrollment_types and not uni.has_enrollments(course["id"], self.enrollment_types):
             return False

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sandbox.canvas.analyzers import GraphLimits
 from sandbox.canvas.endpoints import Endpoints, not_found, routes
+from sandbox.canvas.graph import Rights
 from sandbox.canvas.leaky_bucket import Throttle, ThrottleSettings
 from sandbox.canvas.paging import BadPageError
 from sandbox.university.model import University
@@ -32,6 +35,8 @@ class CanvasEmulator(Emulator):
         token: str,
         per_page_max: int,
         fault_paths: Mapping[str, Response],
+        limits: GraphLimits | None = None,
+        rights: Rights | None = None,
     ) -> None:
         super().__init__(faults)
         self.university = university
@@ -39,7 +44,7 @@ class CanvasEmulator(Emulator):
         self.throttle = Throttle(throttle)
         self.token = token
         self.fault_paths = dict(fault_paths)
-        self.endpoints = Endpoints(university, per_page_max)
+        self.endpoints = Endpoints(university, per_page_max, limits, rights)
 
     def label(self, route: Route) -> str:
         """The counter's key, e.g. ``"GET courses/:id/enrollments"`` or ``"POST graphql"``."""
@@ -51,11 +56,24 @@ class CanvasEmulator(Emulator):
         return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
     def answer(self, request: Request, route: Route | None, params: dict[str, Any]) -> Response:
+        response = self._authorized_answer(request, route, params)
+        # Every Canvas response names its request; support tickets quote it.
+        response.headers["X-Request-Context-Id"] = str(uuid.uuid4())
+        return response
+
+    def _authorized_answer(
+        self, request: Request, route: Route | None, params: dict[str, Any]
+    ) -> Response:
         token = self._token(request)
         if token != self.token:
-            message = "Invalid access token." if token else "user authorization required"
             headers = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
-            return Response(401, {"errors": [{"message": message}]}, headers)
+            if token:
+                return Response(401, {"errors": [{"message": "Invalid access token."}]}, headers)
+            body = {
+                "status": "unauthenticated",
+                "errors": [{"message": "user authorization required"}],
+            }
+            return Response(401, body, headers)
         bucket = self.throttle.bucket(token) if self.throttle_settings.enabled else None
         if bucket is not None and not bucket.reserve():
             return self._throttled(bucket.remaining)
@@ -119,6 +137,8 @@ def start(
     token: str = "sandbox-token",
     per_page_max: int = 100,
     fault_paths: Mapping[str, Response] | None = None,
+    limits: GraphLimits | None = None,
+    rights: Rights | None = None,
 ) -> CanvasServer:
     """Serve the university as Canvas on a loopback port.
 
@@ -131,8 +151,17 @@ def start(
         per_page_max: the largest ``per_page`` (and GraphQL ``first``) honoured.
         fault_paths: exact request paths answered with a fixed response, e.g.
             ``{"/api/v1/courses/500001/enrollments": Response(403, {...})}``.
+        limits: the GraphQL limits (Canvas's defaults when None); tests tighten them.
+        rights: what the token's role may do (everything when None).
     """
     api = CanvasEmulator(
-        university, faults, throttle or ThrottleSettings(), token, per_page_max, fault_paths or {}
+        university,
+        faults,
+        throttle or ThrottleSettings(),
+        token,
+        per_page_max,
+        fault_paths or {},
+        limits,
+        rights,
     )
     return CanvasServer(api)

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.canvas import paging
+from sandbox.canvas.analyzers import GraphLimits
 from sandbox.canvas.courses import CourseQuery, course_view
-from sandbox.canvas.graph import CanvasGraph
+from sandbox.canvas.graph import CanvasGraph, Rights
 from sandbox.university.model import University
 from sandbox.university.naming import user_names
 from sandbox.university.records import ENROLLMENT_STATES
@@ -31,15 +32,32 @@ def bad_request(message: str) -> Response:
     return Response(400, {"errors": [{"message": message}]})
 
 
+def unauthorized() -> Response:
+    """Canvas's answer to a token whose role lacks the right (a 401, not a 403)."""
+    body = {
+        "status": "unauthorized",
+        "errors": [{"message": "user not authorized to perform that action"}],
+    }
+    return Response(401, body)
+
+
 class Endpoints:
     """One instance per running emulator; links use the absolute URL the client used."""
 
-    def __init__(self, university: University, per_page_max: int = 100) -> None:
+    def __init__(
+        self,
+        university: University,
+        per_page_max: int = 100,
+        limits: GraphLimits | None = None,
+        rights: Rights | None = None,
+    ) -> None:
         self.uni = university
         self.per_page_max = per_page_max
+        self.rights = rights or Rights()
         self._course_lists: dict[tuple, list[int]] = {}
         self._lock = threading.Lock()
-        self.graph = CanvasGraph(university, per_page_max)
+        limits = limits or GraphLimits(max_page_size=per_page_max)
+        self.graph = CanvasGraph(university, limits, self.rights)
         self.base_url = ""
 
     def _base(self, request: Request) -> str:
@@ -152,6 +170,8 @@ class Endpoints:
     def enrollments(self, request: Request, course_id: int) -> Response:
         if not self.uni.has_course(course_id):
             return not_found()
+        if not self.rights.roster:
+            return unauthorized()
         states = paging.list_arg(request, "state") or list(DEFAULT_ENROLLMENT_STATES)
         unknown = [s for s in states if s not in ENROLLMENT_STATES]
         if unknown:
@@ -210,6 +230,12 @@ class Endpoints:
     def activity(self, request: Request, course_id: int) -> Response:
         if not self.uni.has_course(course_id):
             return not_found()
+        if not self.rights.analytics:
+            return unauthorized()
+        # The analytics plugin serves only available or completed courses with students.
+        state = self.uni.course_states[course_id]
+        if state not in ("available", "completed") or not self.uni.has_students(course_id):
+            return not_found()
         days = self.uni.activity[course_id]
         return Response(200, days, items=len(days))
 
@@ -217,6 +243,8 @@ class Endpoints:
     def audit(self, request: Request, course_id: int) -> Response:
         if not self.uni.has_course(course_id):
             return not_found()
+        if not self.rights.audit:
+            return unauthorized()
         events = self.uni.audit[course_id]
         size = paging.per_page(request, self.per_page_max)
         base = self._base(request)
@@ -234,11 +262,9 @@ class Endpoints:
         if not self.uni.has_course(course_id):
             return not_found()
         base = self._base(request)
-        external = "external" in paging.list_arg(request, "include")
+        # Current Canvas always lists external tool tabs; ``include[]=external`` is ignored.
         shown = []
         for tab in self.uni.tabs[course_id]:
-            if tab["type"] == "external" and not external:
-                continue
             view = dict(tab, full_url=base + tab["html_url"])
             if "url" in view:
                 view["url"] = base + view["url"]

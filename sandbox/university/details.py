@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from sandbox.university.model import University
+
+class University(Protocol):
+    """What the details are built from (``model.University`` is one; no import, no circle)."""
+
+    seed: int
+    now: datetime
+    showcase_course_id: int
+    long_audit_course_id: int
+    course_by_id: dict[int, dict[str, Any]]
+    course_states: dict[int, str]
+
+    def total_students(self, course_id: int) -> int: ...
+
 
 ZOOM_TOOL_ID = 25194
 BLUEJEANS_TOOL_ID = 4352
@@ -45,6 +56,16 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_EASTERN = timezone(timedelta(hours=-4))
+
+
+def _audit_stamp(moment: datetime, rng: random.Random) -> str:
+    """Most audit times end in ``Z``; some carry the instance's offset (``-04:00``)."""
+    if rng.random() < 0.3:
+        return moment.astimezone(_EASTERN).replace(microsecond=0).isoformat()
+    return _iso(moment)
+
+
 def _audit_story(state: str, rng: random.Random) -> list[str]:
     """The course's event types, oldest first."""
     draw = rng.random()
@@ -69,8 +90,13 @@ def audit_events(uni: University, course_id: int) -> list[dict[str, Any]]:
     course = uni.course_by_id[course_id]
     moment = _parse(course["created_at"])
     latest = uni.now - timedelta(hours=1)
+    story = _audit_story(uni.course_states[course_id], rng)
+    if course_id == uni.long_audit_course_id:
+        # Published early, then edited often: the first publish is beyond the first page.
+        story = ["created", "published", *["updated"] * 130, "unpublished", "published"]
+    step = 1.0 if course_id == uni.long_audit_course_id else 24 * 12
     events = []
-    for kind in _audit_story(uni.course_states[course_id], rng):
+    for kind in story:
         source = rng.choice(("manual", "api", "sis")) if kind != "created" else "manual"
         data: dict[str, Any] = {}
         if kind == "created":
@@ -80,21 +106,21 @@ def audit_events(uni: University, course_id: int) -> list[dict[str, Any]]:
         events.append(
             {
                 "id": f"{rng.getrandbits(128):032x}",
-                "created_at": _iso(moment),
+                "created_at": _audit_stamp(moment, rng),
                 "event_type": kind,
                 "event_data": data,
                 "event_source": source,
                 "links": {"course": course_id, "user": None, "sis_batch": None, "page_view": None},
             }
         )
-        moment = min(moment + timedelta(hours=rng.uniform(1, 24 * 12)), latest)
+        moment = min(moment + timedelta(hours=rng.uniform(0.5, step)), latest)
     events.reverse()
     return events
 
 
 def activity(uni: University, course_id: int) -> list[dict[str, Any]]:
-    """Daily views and participations of an available course, oldest day first."""
-    if uni.course_states[course_id] != "available":
+    """Daily views and participations of an available or completed course, oldest day first."""
+    if uni.course_states[course_id] not in ("available", "completed"):
         return []
     rng = _rng(uni, course_id, "activity")
     first = max(
@@ -118,20 +144,22 @@ def activity(uni: University, course_id: int) -> list[dict[str, Any]]:
 def _tool_choices(uni: University, course_id: int, rng: random.Random) -> list[tuple]:
     if course_id == uni.showcase_course_id:
         return [
-            (ZOOM_TOOL_ID, "Zoom", False),
-            (BLUEJEANS_TOOL_ID, "BlueJeans", True),
-            (1234, "Piazza", False),
-            (5678, "Gradescope", True),
+            (ZOOM_TOOL_ID, "Zoom", False, "public"),
+            (BLUEJEANS_TOOL_ID, "BlueJeans", True, "public"),
+            (1234, "Piazza", False, "admins"),
+            (5678, "Gradescope", True, "public"),
         ]
-    tools = []
+    drawn = []
     if rng.random() < 0.35:
-        tools.append((ZOOM_TOOL_ID, "Zoom", rng.random() < 0.2))
+        drawn.append((ZOOM_TOOL_ID, "Zoom"))
     if rng.random() < 0.12:
-        tools.append((BLUEJEANS_TOOL_ID, "BlueJeans", rng.random() < 0.2))
-    tools += [
-        (tool, label, rng.random() < 0.2) for tool, label in OTHER_TOOLS if rng.random() < 0.15
+        drawn.append((BLUEJEANS_TOOL_ID, "BlueJeans"))
+    drawn += [(tool, label) for tool, label in OTHER_TOOLS if rng.random() < 0.15]
+    # A tool may be configured to show its tab to course admins only.
+    return [
+        (tool, label, rng.random() < 0.2, "admins" if rng.random() < 0.1 else "public")
+        for tool, label in drawn
     ]
-    return tools
 
 
 def tabs(uni: University, course_id: int) -> list[dict[str, Any]]:
@@ -140,16 +168,21 @@ def tabs(uni: University, course_id: int) -> list[dict[str, Any]]:
     base = f"/courses/{course_id}"
     made = []
     for tab_id, label, suffix in _INTERNAL_TABS:
-        hidden = tab_id != "home" and rng.random() < 0.15
-        made.append(_tab(tab_id, label, base + suffix, "internal", hidden, "public"))
-    for tool, label, hidden in _tool_choices(uni, course_id, rng):
+        draw = rng.random()
+        hidden = tab_id != "home" and draw < 0.15
+        unused = tab_id != "home" and not hidden and draw < 0.25
+        tab = _tab(tab_id, label, base + suffix, "internal", hidden, "public")
+        if unused:  # hidden by Canvas because the tab has no content
+            tab.update(unused=True, visibility="admins")
+        made.append(tab)
+    for tool, label, hidden, visibility in _tool_choices(uni, course_id, rng):
         tab = _tab(
             f"context_external_tool_{tool}",
             label,
             f"{base}/external_tools/{tool}",
             "external",
             hidden,
-            "public",
+            visibility,
         )
         tab["url"] = (
             f"/api/v1/courses/{course_id}/external_tools/sessionless_launch"
@@ -173,5 +206,7 @@ def _tab(
         "visibility": visibility,
     }
     if hidden:
+        # Canvas: a hidden external tab is visible to nobody, a hidden internal one to admins.
         tab["hidden"] = True
+        tab["visibility"] = "none" if kind == "external" else "admins"
     return tab

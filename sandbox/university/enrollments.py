@@ -11,10 +11,11 @@ ENROLLMENT_ID_BASE = 9_000_000
 
 _T = {name: code for code, name in enumerate(ENROLLMENT_TYPES)}
 _S = {name: code for code, name in enumerate(ENROLLMENT_STATES)}
-# Probabilities over ENROLLMENT_STATES (active, invited, completed, inactive, deleted, rejected).
+# Probabilities over the first six ENROLLMENT_STATES (active, invited, completed, inactive,
+# deleted, rejected); creation_pending students are added apart, a few per university.
 _STUDENT_STATE_P = {
     "available": (0.82, 0.04, 0.03, 0.05, 0.04, 0.02),
-    "completed": (0.05, 0.0, 0.85, 0.04, 0.04, 0.02),
+    "completed": (0.30, 0.0, 0.55, 0.09, 0.04, 0.02),
     "claimed": (0.45, 0.45, 0.0, 0.03, 0.05, 0.02),
     "created": (0.30, 0.60, 0.0, 0.03, 0.05, 0.02),
     "deleted": (0.0, 0.0, 0.0, 0.0, 1.0, 0.0),
@@ -59,6 +60,8 @@ class EnrollmentBuilder:
         self._staff(course_id, state, takers[0], students)
         if showcase:
             self._showcase(course_id, takers)
+        if students and (showcase or self.rng.random() < 0.3):
+            self._test_student(course_id, takers[0])
 
     def columns(self) -> dict[str, np.ndarray]:
         cols = {
@@ -97,7 +100,10 @@ class EnrollmentBuilder:
         self, course_id: int, state: str, takers: list[int], count: int, showcase: bool
     ) -> None:
         users = self._distinct(0, self.pool, count)
-        states = self.rng.choice(len(ENROLLMENT_STATES), len(users), p=_STUDENT_STATE_P[state])
+        chances = _STUDENT_STATE_P[state]
+        states = self.rng.choice(len(chances), len(users), p=chances)
+        if self.rng.random() < 0.05:
+            states[0] = _S["creation_pending"]  # added by SIS, the user not yet created
         sections = np.asarray(takers)[self.rng.integers(0, len(takers), len(users))]
         self._append(course_id, sections, users, "StudentEnrollment", states)
         if showcase or self.rng.random() < 0.05:
@@ -129,6 +135,13 @@ class EnrollmentBuilder:
                 self._append(
                     course_id, np.full(len(group), section), group, kind, np.full(len(group), code)
                 )
+
+    def _test_student(self, course_id: int, section: int) -> None:
+        """The course's test student ("Student View"), a user of its own."""
+        user = np.array([self.observer_start + 2 * self.pool + course_id % 1_000_000])
+        self._append(
+            course_id, np.array([section]), user, "StudentViewEnrollment", np.array([_S["active"]])
+        )
 
     def _showcase(self, course_id: int, takers: list[int]) -> None:
         """One student in every state plus one TA and designer, whatever the random draws."""

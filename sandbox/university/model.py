@@ -14,6 +14,14 @@ from sandbox.university import details
 from sandbox.university.records import STUDENT, CourseDetails, EnrollmentTable, state_codes
 
 KEPT_STATES = ("active", "invited", "completed", "inactive")
+# Real people's enrollments: the test student (StudentViewEnrollment) is not one.
+KEPT_TYPES = (
+    "StudentEnrollment",
+    "TeacherEnrollment",
+    "TaEnrollment",
+    "ObserverEnrollment",
+    "DesignerEnrollment",
+)
 LTI_TOOL_IDS = (details.ZOOM_TOOL_ID, details.BLUEJEANS_TOOL_ID)
 # Canvas counts a student unless the enrollment is rejected, deleted or inactive.
 _COUNTED_STATES = ("active", "invited", "completed")
@@ -39,6 +47,7 @@ class University:
     restricted_course_ids: frozenset[int]
     showcase_course_id: int
     root_account_id: int = 1
+    long_audit_course_id: int = 500007  # its first ``published`` event is on page 2
     course_ids: list[int] = field(init=False)
     tabs: CourseDetails = field(init=False, repr=False)
     activity: CourseDetails = field(init=False, repr=False)
@@ -106,6 +115,10 @@ class University:
             ids.extend(self._course_ids_by_account.get(owner, []))
         return [self.course_by_id[i] for i in sorted(ids)]
 
+    def has_students(self, course_id: int) -> bool:
+        """Whether the course has a non-deleted student enrollment (test students aside)."""
+        return self.has_enrollments(course_id, ["StudentEnrollment"])
+
     def has_enrollments(self, course_id: int, types: Iterable[str] | None = None) -> bool:
         """Whether the course has a non-deleted enrollment (of the given types)."""
         states = ("active", "invited", "completed", "inactive", "rejected")
@@ -141,8 +154,8 @@ class University:
     def expected_enrollments(
         self,
         course_ids: Iterable[int] | None = None,
-        states: Iterable[str] = KEPT_STATES,
-        types: Iterable[str] | None = None,
+        states: Iterable[str] | None = KEPT_STATES,
+        types: Iterable[str] | None = KEPT_TYPES,
     ) -> list[dict[str, Any]]:
         """Enrollment rows (id, course_id, course_section_id, user_id, type, enrollment_state)."""
         chosen = self.course_ids if course_ids is None else course_ids
@@ -150,7 +163,9 @@ class University:
         for course_id in sorted(set(chosen)):
             rows.extend(
                 self.enrollments.row(int(i))
-                for i in self.enrollments.select(course_id, tuple(states), types)
+                for i in self.enrollments.select(
+                    course_id, None if states is None else tuple(states), types
+                )
             )
         return rows
 
@@ -164,7 +179,7 @@ class University:
         return [
             {"course_id": cid, **day}
             for cid in sorted(set(course_ids))
-            if self.course_states.get(cid) == "available"
+            if self.course_states.get(cid) == "available" and self.has_students(cid)
             for day in self.activity[cid]
         ]
 
@@ -173,7 +188,9 @@ class University:
         stamps = [e["created_at"] for e in self.audit[course_id] if e["event_type"] == "published"]
         if not stamps:
             return None
-        return min(stamps) if which == "first" else max(stamps)
+        # Stamps may carry offsets (``-04:00``): compare instants, not strings.
+        pick = min if which == "first" else max
+        return pick(stamps, key=datetime.fromisoformat)
 
     def expected_published_at(
         self, course_ids: Iterable[int], which: str = "first"
@@ -193,15 +210,14 @@ class University:
     ) -> set[tuple[int, int]]:
         """(course_id, tool_id) of visible known-tool tabs in published courses of the terms.
 
-        Published means available or completed, as Canvas' ``published=true`` filter does.
+        Published means available, as Canvas' ``published=true`` filter does.
         Added course ids count unless deleted, unknown or access-restricted.
         """
         terms = set(term_ids)
         chosen = {
             c["id"]
             for c in self.courses_under(self.root_account_id)
-            if c["enrollment_term_id"] in terms
-            and c["workflow_state"] in ("available", "completed")
+            if c["enrollment_term_id"] in terms and self.course_states[c["id"]] == "available"
         }
         chosen |= {
             cid

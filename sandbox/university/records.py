@@ -13,12 +13,22 @@ ENROLLMENT_TYPES = (
     "DesignerEnrollment",
     "ObserverEnrollment",
     "StudentEnrollment",
+    "StudentViewEnrollment",
     "TaEnrollment",
     "TeacherEnrollment",
 )
-ENROLLMENT_STATES = ("active", "invited", "completed", "inactive", "deleted", "rejected")
+ENROLLMENT_STATES = (
+    "active",
+    "invited",
+    "completed",
+    "inactive",
+    "deleted",
+    "rejected",
+    "creation_pending",
+)
 ROLE_IDS = {
     "StudentEnrollment": 3,
+    "StudentViewEnrollment": 3,
     "TeacherEnrollment": 4,
     "TaEnrollment": 5,
     "DesignerEnrollment": 6,

@@ -73,7 +73,8 @@ def settings(
 
 def _table(database: Database) -> pd.DataFrame:
     return database.query_frame(
-        "SELECT id, course_id, account_id, course_name, placement_type_id FROM lti_placement "
+        "SELECT id, course_id, account_id, course_name, placement_type_id, visibility "
+        "FROM lti_placement "
         "ORDER BY id"
     )
 
@@ -108,6 +109,10 @@ def test_placements_equal_generator_truth(
     for row in table.itertuples():
         course = university.course_by_id[row.course_id]
         assert (row.account_id, row.course_name) == (course["account_id"], course["name"])
+        tab_id = f"context_external_tool_{row.placement_type_id}"
+        tab = next(t for t in university.tabs[row.course_id] if t["id"] == tab_id)
+        assert row.visibility == tab["visibility"]
+    assert set(table["visibility"]) <= {"public", "members", "admins"}
     assert [s.name for s in statuses] == [DataSourceName.CANVAS_LTI]
     assert database.rows_written == {"lti_placement": len(expected)}
     assert server.stats.requests["GET courses/:id/tabs"] == len(
@@ -121,7 +126,7 @@ def _course_ids(university: University, add_course_ids: tuple[int, ...]) -> set[
         c["id"]
         for c in university.courses_under(1)
         if c["enrollment_term_id"] in (FALL_TERM, WINTER_TERM)
-        and c["workflow_state"] in ("available", "completed")
+        and c["workflow_state"] == "available"
     }
     added = {
         c
@@ -223,3 +228,12 @@ def test_no_known_tools_reads_nothing_from_canvas(
         conn.exec_driver_sql("DELETE FROM lti_type")
     job.run(settings, sqlite_database)
     assert _table(sqlite_database).empty and server.stats.total_requests == 0
+
+
+def test_check_reads_a_course_page_and_one_course_tabs(
+    settings: Settings, server: CanvasServer
+) -> None:
+    reached = job.check(settings)
+    assert "tabs readable" in reached
+    counts = server.stats.requests
+    assert counts["GET accounts/:id/courses"] == 1 and counts["GET courses/:id/tabs"] == 1

@@ -29,8 +29,12 @@ def test_placements_keep_visible_known_tools() -> None:
         {"id": 3, "account_id": 11, "name": "No tabs"},
     ]
     tabs = {
-        1: [_tab("home"), _tab(ZOOM, label="Renamed"), _tab(BLUEJEANS, hidden=True)],
-        2: [_tab(OTHER), _tab(BLUEJEANS), _tab(BLUEJEANS)],
+        1: [
+            _tab("home"),
+            _tab(ZOOM, label="Renamed", visibility="admins"),
+            _tab(BLUEJEANS, hidden=True, visibility="none"),
+        ],
+        2: [_tab(OTHER), _tab(BLUEJEANS, visibility="public"), _tab(BLUEJEANS)],
     }
     frame = transform.placements_frame(courses, tabs, {ZOOM, BLUEJEANS})
     expected = pd.DataFrame(
@@ -39,6 +43,8 @@ def test_placements_keep_visible_known_tools() -> None:
             "account_id": pd.array([10, 11], dtype="Int64"),
             "course_name": ["Algebra", "Biology"],
             "placement_type_id": [ZOOM, BLUEJEANS],
+            # Not hidden but shown to admins only: still a placement, marked as such.
+            "visibility": ["admins", "public"],
         }
     )
     assert_frame_equal(frame.reset_index(drop=True), expected)
@@ -59,6 +65,7 @@ def test_ids_are_kept_and_new_pairs_numbered_above_the_max() -> None:
             "account_id": [1, 1, 1, 1],
             "course_name": list("abcd"),
             "placement_type_id": [ZOOM, ZOOM, ZOOM, BLUEJEANS],
+            "visibility": ["public", "public", "admins", "members"],
         }
     )
     existing = pd.DataFrame({"id": [4, 9], "course_id": [1, 2], "placement_type_id": [ZOOM, ZOOM]})
@@ -69,7 +76,13 @@ def test_ids_are_kept_and_new_pairs_numbered_above_the_max() -> None:
 
 def test_ids_without_high_water_start_above_current_max() -> None:
     placements = pd.DataFrame(
-        {"course_id": [2], "account_id": [1], "course_name": ["b"], "placement_type_id": [ZOOM]}
+        {
+            "course_id": [2],
+            "account_id": [1],
+            "course_name": ["b"],
+            "placement_type_id": [ZOOM],
+            "visibility": ["public"],
+        }
     )
     existing = pd.DataFrame({"id": [9], "course_id": [1], "placement_type_id": [ZOOM]})
     assert transform.assign_placement_ids(placements, existing)["id"].tolist() == [10]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from course_inventory import job
 from db import Database
+from sandbox import canvas as canvas_api
 from sandbox.canvas import CanvasServer
 from sandbox.university import University
 from sandbox.warehouse import fill_udw
@@ -91,6 +93,12 @@ def test_every_course_section_and_enrollment_exactly_once(
         )
         for e in university.expected_enrollments(course_ids)
     }
+    # Canvas lists test students and creation_pending enrollments; the table keeps neither.
+    listed = university.expected_enrollments(course_ids, states=None, types=None)
+    assert {"StudentViewEnrollment"} <= {e["type"] for e in listed}
+    assert {"creation_pending"} <= {e["enrollment_state"] for e in listed}
+    assert "StudentViewEnrollment" not in set(enrollments["role_type"])
+    assert "creation_pending" not in set(enrollments["workflow_state"])
 
 
 def test_accounts_terms_usage_and_first_publish_dates(
@@ -124,9 +132,14 @@ def test_accounts_terms_usage_and_first_publish_dates(
     expected = university.expected_published_at(course_ids, which="first")
     for course_id, stamp in expected.items():
         stored = courses.loc[course_id, "published_at"]
-        wanted = None if stamp is None else datetime.fromisoformat(stamp).replace(tzinfo=None)
+        # Audit times may carry offsets (-04:00); the table holds UTC.
+        moment = None if stamp is None else datetime.fromisoformat(stamp)
+        wanted = None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
         assert (None if pd.isna(stored) else pd.Timestamp(stored).to_pydatetime()) == wanted
     assert courses.loc[[c for c in course_ids if c not in expected], "published_at"].isna().all()
+    # Its first publish is on the second page of its audit log.
+    assert len(university.audit[university.long_audit_course_id]) > 100
+    assert pd.notna(courses.loc[university.long_audit_course_id, "published_at"])
 
 
 def test_rerun_gives_the_same_tables_and_reads_only_undated_audit_logs(
@@ -150,13 +163,33 @@ def test_rerun_gives_the_same_tables_and_reads_only_undated_audit_logs(
     assert server.stats.requests["GET audit/course/courses/:id"] - audits == len(undated)
 
 
-def test_requests_per_course_stay_low(
-    sqlite_engine: sa.Engine, start_canvas: Start, inventory_settings: Build
+def test_first_run_request_budget(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
 ) -> None:
     server = start_canvas()
     job.run(inventory_settings(server), Database(sqlite_engine))
     courses = Database(sqlite_engine).scalar("SELECT COUNT(*) FROM course")
-    assert server.stats.total_requests <= 3 * courses
+    counts = server.stats.requests
+    assert counts["POST graphql"] <= max(1, 0.2 * courses)
+    kept = university.expected_course_ids(TERM_IDS)
+    available = [c for c in kept if university.course_states[c] == "available"]
+    assert counts["GET courses/:id/analytics/activity"] == len(available)
+    # One audit page per available course, and a second for the long log.
+    long_log = int(university.long_audit_course_id in available)
+    assert counts["GET audit/course/courses/:id"] == len(available) + long_log
+    per_course = sum(
+        counts[kind]
+        for kind in (
+            "POST graphql",
+            "GET courses/:id/analytics/activity",
+            "GET audit/course/courses/:id",
+        )
+    )
+    # Account, terms, course lists and sub-accounts: a few, whatever the size.
+    assert server.stats.total_requests - per_course <= 12
 
 
 def test_courses_without_students_can_be_kept(
@@ -296,10 +329,65 @@ def test_udw_enrichment_on_postgresql(
     assert (sections["sis_id"] == "UDW-" + sections["canvas_id"].astype(str)).all()
 
 
-def test_check_reaches_canvas_and_writes_nothing(
+def test_check_makes_one_request_of_every_kind_and_writes_nothing(
     start_canvas: Start, inventory_settings: Build
 ) -> None:
     server = start_canvas()
     reached = job.check(inventory_settings(server))
     assert "Fall 2026" in reached and "UDW not configured" in reached
-    assert server.stats.total_requests == 1 + len(TERM_IDS)
+    counts = server.stats.requests
+    assert counts["POST graphql"] == 1
+    assert counts["GET accounts/:id/courses"] == 1
+    assert counts["GET courses/:id/analytics/activity"] == 1
+    assert counts["GET audit/course/courses/:id"] == 1
+    assert counts["GET accounts/:id/terms/:id"] == len(TERM_IDS)
+    assert counts["GET accounts/:id"] == 1
+
+
+@pytest.mark.parametrize(
+    ("rights", "named"),
+    [
+        ({"roster": False}, "roster right (read_roster"),
+        ({"analytics": False}, "view_analytics right"),
+        ({"audit": False}, "view_course_changes right"),
+    ],
+    ids=["roster", "analytics", "audit"],
+)
+def test_a_missing_right_is_named_by_check_and_by_the_run(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    rights: dict[str, bool],
+    named: str,
+) -> None:
+    server = start_canvas(rights=canvas_api.Rights(**rights))
+    settings = inventory_settings(server)
+    with pytest.raises(FatalSourceError, match=re.escape(named)) as checked:
+        job.check(settings)
+    with pytest.raises(FatalSourceError, match=re.escape(named)) as ran:
+        job.run(settings, Database(sqlite_engine))
+    if rights != {"roster": False}:  # a REST refusal quotes Canvas's request id
+        assert "X-Request-Context-Id" in str(checked.value) and "HTTP 401" in str(ran.value)
+
+
+def test_one_course_refused_is_skipped_and_counted(
+    sqlite_engine: sa.Engine,
+    start_canvas: Start,
+    inventory_settings: Build,
+    university: University,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    course = university.showcase_course_id
+    refused = Response(
+        401,
+        {
+            "status": "unauthorized",
+            "errors": [{"message": "user not authorized to perform that action"}],
+        },
+    )
+    server = start_canvas(fault_paths={f"/api/v1/courses/{course}/analytics/activity": refused})
+    database = Database(sqlite_engine)
+    job.run(inventory_settings(server), database)
+    usage = _table(database, "canvas_course_usage")
+    assert course not in set(usage["course_id"]) and len(usage)
+    assert "course activity: 1 courses refused (401) and skipped" in caplog.text

@@ -64,7 +64,14 @@ SCHEMA = {
     "mivideo_media_created": ["id", "created_at", "name", "duration"],
     "mivideo_media_courses": ["media_id", "course_id", "in_context"],
     "lti_type": ["canvas_id", "des", "rpt_group_nm"],
-    "lti_placement": ["id", "course_id", "account_id", "course_name", "placement_type_id"],
+    "lti_placement": [
+        "id",
+        "course_id",
+        "account_id",
+        "course_name",
+        "placement_type_id",
+        "visibility",
+    ],
     "zoom_meeting": [
         "uuid",
         "meeting_id",

@@ -30,6 +30,11 @@ def test_auth_is_required(canvas_server: canvas_api.CanvasServer) -> None:
     query_only = requests.get(url, params={"access_token": "sandbox-token"})
     assert [missing.status_code, wrong.status_code, query_only.status_code] == [401, 401, 401]
     assert wrong.json()["errors"][0]["message"] == "Invalid access token."
+    assert missing.json() == {
+        "status": "unauthenticated",
+        "errors": [{"message": "user authorization required"}],
+    }
+    assert all(r.headers["X-Request-Context-Id"] for r in (missing, wrong, query_only))
 
 
 def test_account_courses_bookmark_pages(
@@ -68,7 +73,8 @@ def test_account_courses_filters(
 ) -> None:
     url = f"{canvas_server.url}/api/v1/accounts/1/courses"
     published = _follow(canvas_session, url, published="true", per_page=100)[0].json()
-    assert {c["workflow_state"] for c in published} == {"available", "completed"}
+    # Canvas: published=true is available only; completed courses are not returned.
+    assert {c["workflow_state"] for c in published} == {"available"}
     deleted = _follow(canvas_session, url, per_page=100, **{"state[]": "deleted"})[0].json()
     assert deleted and {c["workflow_state"] for c in deleted} == {"deleted"}
     with_enrollments = _follow(canvas_session, url, with_enrollments="true", per_page=100)
@@ -152,7 +158,8 @@ def test_enrollments_states_types_and_bookmarks(
     states = ["active", "invited", "completed", "inactive"]
     pages = _follow(canvas_session, url, per_page=4, **{"state[]": states})
     got = [e["id"] for page in pages for e in page.json()]
-    assert got == [e["id"] for e in tiny_university.expected_enrollments([course], states)]
+    expected = tiny_university.expected_enrollments([course], states, types=None)
+    assert got == [e["id"] for e in expected]
     assert all("last" not in page.links for page in pages)
     default = canvas_session.get(url, params={"per_page": 100}).json()
     assert {e["enrollment_state"] for e in default} == {"active", "invited", "inactive"}
@@ -162,21 +169,89 @@ def test_enrollments_states_types_and_bookmarks(
     assert canvas_session.get(url, params={"page": "bookmark:!!"}).status_code == 400
 
 
-def test_tabs_external_only_on_request(
+def test_tabs_list_external_tools_without_include(
     canvas_server: canvas_api.CanvasServer,
     canvas_session: requests.Session,
     tiny_university: University,
 ) -> None:
     url = f"{canvas_server.url}/api/v1/courses/{tiny_university.showcase_course_id}/tabs"
     plain = canvas_session.get(url)
-    external = canvas_session.get(url, params={"include[]": "external"}).json()
     assert "Link" not in plain.headers
-    assert all(t["type"] == "internal" for t in plain.json())
-    tools = {t["id"]: t for t in external if t["type"] == "external"}
+    assert plain.json() == canvas_session.get(url, params={"include[]": "external"}).json()
+    tools = {t["id"]: t for t in plain.json() if t["type"] == "external"}
     assert "hidden" not in tools["context_external_tool_25194"]
     assert tools["context_external_tool_4352"]["hidden"] is True
-    assert all(t.get("hidden", True) is True for t in external)
+    assert tools["context_external_tool_4352"]["visibility"] == "none"
     assert tools["context_external_tool_25194"]["url"].startswith(canvas_server.url)
+    every_tab = [t for c in tiny_university.course_ids for t in tiny_university.tabs[c]]
+    assert all(t.get("hidden", True) is True and t.get("unused", True) is True for t in every_tab)
+    hidden_internal = [t for t in every_tab if t["type"] == "internal" and t.get("hidden")]
+    unused = [t for t in every_tab if t.get("unused")]
+    assert hidden_internal and unused
+    assert {t["visibility"] for t in hidden_internal + unused} == {"admins"}
+    shown_external = [t for t in every_tab if t["type"] == "external" and not t.get("hidden")]
+    assert {t["visibility"] for t in shown_external} == {"public", "admins"}
+
+
+def test_analytics_404_unless_available_or_completed_with_students(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
+    def status(course_id: int) -> int:
+        url = f"{canvas_server.url}/api/v1/courses/{course_id}/analytics/activity"
+        return canvas_session.get(url).status_code
+
+    uni = tiny_university
+    served = [
+        c
+        for c in uni.course_ids
+        if uni.course_states[c] in ("available", "completed") and uni.has_students(c)
+    ]
+    completed = [c for c in served if uni.course_states[c] == "completed"]
+    assert completed and status(completed[0]) == 200
+    assert uni.expected_enrollments(completed, states=["active"])  # completed, still active
+    assert status(uni.course_ids[1]) == 404  # available, teacher only
+    unpublished = next(c for c in uni.course_ids if uni.course_states[c] == "claimed")
+    assert status(unpublished) == 404
+
+
+def test_audit_times_carry_offsets_and_the_long_log_pages(
+    canvas_server: canvas_api.CanvasServer,
+    canvas_session: requests.Session,
+    tiny_university: University,
+) -> None:
+    stamps = [
+        e["created_at"] for c in tiny_university.course_ids for e in tiny_university.audit[c]
+    ]
+    assert any(s.endswith("-04:00") for s in stamps) and any(s.endswith("Z") for s in stamps)
+    course = tiny_university.long_audit_course_id
+    url = f"{canvas_server.url}/api/v1/audit/course/courses/{course}"
+    pages = _follow(canvas_session, url, per_page=100)
+    assert len(pages) == 2 and pages[1].request.url.count("bookmark:") == 1
+    first_page = pages[0].json()["events"]
+    published = [e for e in pages[1].json()["events"] if e["event_type"] == "published"]
+    assert published and tiny_university.published_at(course) == published[-1]["created_at"]
+    assert all(e["created_at"] != published[-1]["created_at"] for e in first_page)
+
+
+def test_missing_rights_are_401_unauthorized(tiny_university: University) -> None:
+    rights = canvas_api.Rights(roster=False, analytics=False, audit=False)
+    course = tiny_university.showcase_course_id
+    with canvas_api.start(tiny_university, rights=rights) as server:
+        headers = {"Authorization": "Bearer sandbox-token"}
+        for path in (
+            f"courses/{course}/analytics/activity",
+            f"audit/course/courses/{course}",
+            f"courses/{course}/enrollments",
+        ):
+            response = requests.get(f"{server.url}/api/v1/{path}", headers=headers)
+            assert response.status_code == 401, path
+            assert response.json() == {
+                "status": "unauthorized",
+                "errors": [{"message": "user not authorized to perform that action"}],
+            }
+            assert response.headers["X-Request-Context-Id"]
 
 
 def test_activity_and_audit(
@@ -187,7 +262,9 @@ def test_activity_and_audit(
     course = next(
         c
         for c in tiny_university.course_ids
-        if len(tiny_university.audit[c]) > 2 and tiny_university.activity[c]
+        if len(tiny_university.audit[c]) > 2
+        and tiny_university.activity[c]
+        and tiny_university.has_students(c)
     )
     activity = canvas_session.get(
         f"{canvas_server.url}/api/v1/courses/{course}/analytics/activity"

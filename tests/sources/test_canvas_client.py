@@ -58,11 +58,7 @@ def test_tiny_bucket_is_throttled_then_completes(
     server = start_canvas(throttle=throttle, faults=Faults(latency_s=0.02))
     client = make_client(server, workers=8, max_attempts=8)
     ids = tiny_university.course_ids
-    results = dict(
-        client.map(
-            lambda cid: client.get(f"courses/{cid}/analytics/activity"), ids, desc="activity"
-        )
-    )
+    results = dict(client.map(lambda cid: client.get(f"courses/{cid}/tabs"), ids, desc="tabs"))
     assert sorted(results) == sorted(ids)
     assert server.stats.total_throttled > 0
     assert client.stats.throttled == server.stats.total_throttled

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from sandbox.canvas import CanvasServer
 from sandbox.university import University
 from sandbox.web import Request, Response, start_server
 from sources.canvas import CanvasClient
-from sources.canvas_graphql import Connection, CourseConnectionWalker
+from sources.canvas_graphql import Connection, CourseConnectionWalker, QueryLimits
 from vocab import FatalSourceError
 
 Start = Callable[..., CanvasServer]
@@ -20,7 +21,9 @@ Make = Callable[..., CanvasClient]
 ENROLLMENTS = Connection(
     "enrollmentsConnection",
     "_id state type user { _id } section { _id }",
-    arguments="filter: {states: [active, invited, completed, inactive]}",
+    arguments="filter: {states: [active, invited, completed, inactive], types: "
+    "[StudentEnrollment, TeacherEnrollment, TaEnrollment, ObserverEnrollment, "
+    "DesignerEnrollment]}",
     page_size=3,
 )
 SECTIONS = Connection("sectionsConnection", "_id name sisId", page_size=2)
@@ -43,7 +46,9 @@ def test_every_page_of_every_course_exactly_once(
 ) -> None:
     server = start_canvas()
     course_ids = tiny_university.course_ids
-    found, walker = _walk(make_client(server, workers=3), course_ids, courses_per_request=4)
+    found, walker = _walk(
+        make_client(server, workers=3), course_ids, limits=QueryLimits(max_aliases=4)
+    )
     got = sorted(
         (cid, int(n["_id"]), int(n["user"]["_id"]), n["state"], n["type"])
         for cid, n in found["enrollments"]
@@ -77,8 +82,10 @@ def test_unknown_course_is_skipped_with_a_warning(
 
 def test_query_errors_without_data_fail_clearly(start_canvas: Start, make_client: Make) -> None:
     client = make_client(start_canvas())
-    with pytest.raises(FatalSourceError, match=r"GraphQL query failed: .*noSuchField"):
+    with pytest.raises(FatalSourceError, match=r"GraphQL query failed: .*noSuchField") as failed:
         client.graphql('query { course(id: "1") { noSuchField } }')
+    # Canvas's request id, for a support ticket.
+    assert re.search(r"\(X-Request-Context-Id [0-9a-f-]{36}\)$", str(failed.value))
 
 
 def _scripted(replies: list[dict]) -> Callable[[Request], Response]:
@@ -97,8 +104,15 @@ def test_null_nodes_are_skipped_with_a_warning(
 ) -> None:
     caplog.set_level(logging.WARNING)
     reply = {
-        "data": {"c0": {"_id": "5", "enrollments": _connection([{"_id": "1"}, None], "a", False)}},
-        "errors": [{"message": "user hidden", "path": ["c0", "enrollments", "nodes", 1]}],
+        "data": {
+            "c0": {
+                "_id": "5",
+                "enrollmentsConnection": _connection([{"_id": "1"}, None], "a", False),
+            }
+        },
+        "errors": [
+            {"message": "user hidden", "path": ["c0", "enrollmentsConnection", "nodes", 1]}
+        ],
     }
     with start_server(_scripted([reply]), "gql") as server:
         walker = CourseConnectionWalker(make_client(server), {"enrollments": ENROLLMENTS})
@@ -108,8 +122,19 @@ def test_null_nodes_are_skipped_with_a_warning(
 
 
 def test_a_cursor_that_does_not_move_fails_instead_of_looping(make_client: Make) -> None:
-    stuck = {"data": {"c0": {"_id": "5", "enrollments": _connection([], "same", True)}}}
+    stuck = {"data": {"c0": {"_id": "5", "enrollmentsConnection": _connection([], "same", True)}}}
     with start_server(_scripted([stuck]), "gql") as server:
         walker = CourseConnectionWalker(make_client(server), {"enrollments": ENROLLMENTS})
         with pytest.raises(FatalSourceError, match="no new cursor"):
+            list(walker.walk([5]))
+
+
+def test_a_null_connection_names_the_missing_right(make_client: Make) -> None:
+    spec = Connection("enrollmentsConnection", "_id", null_reason="no roster right")
+    reply = {"data": {"c0": {"_id": "5", "enrollmentsConnection": None}}}
+    with start_server(_scripted([reply]), "gql") as server:
+        walker = CourseConnectionWalker(make_client(server), {"enrollments": spec})
+        with pytest.raises(
+            FatalSourceError, match="enrollmentsConnection is null: no roster right"
+        ):
             list(walker.walk([5]))
