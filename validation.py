@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jsonschema import Draft7Validator
 
@@ -101,6 +102,33 @@ def semantic_errors(raw: Mapping[str, Any]) -> list[str]:
     matomo = raw.get("MATOMO")
     if isinstance(matomo, dict) and isinstance(matomo.get("SKIP_URL_PATTERNS", []), list):
         errors += pattern_errors(raw)  # the schema reports a SKIP_URL_PATTERNS of another type
+    errors += _edx_reports_errors(raw)
+    return errors
+
+
+def _edx_reports_errors(raw: Mapping[str, Any]) -> list[str]:
+    """What the EDX_REPORTS schema cannot say: each mode's parts, a real time zone."""
+    section = raw.get("EDX_REPORTS")
+    if not isinstance(section, dict):
+        return []
+    errors = []
+    mode = section.get("mode", "trigger")
+    if mode in ("trigger", "both") and "lms" not in section:
+        errors.append(f"EDX_REPORTS.lms: mode {mode!r} needs the LMS url and OAuth client")
+    if mode in ("collect", "both") and "collect_from" not in section:
+        errors.append(f"EDX_REPORTS.collect_from: mode {mode!r} needs the report store to read")
+    if section.get("only_ccx") and not section.get("include_ccx"):
+        errors.append("EDX_REPORTS.only_ccx: needs include_ccx: true")
+    zone = section.get("time_zone", "UTC")
+    if not isinstance(zone, str):
+        return errors  # the schema reports the type
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError, OSError):
+        errors.append(
+            f"EDX_REPORTS.time_zone: unknown time zone {zone!r}; use an IANA name such as "
+            "'America/Detroit'"
+        )
     return errors
 
 

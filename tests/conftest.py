@@ -154,17 +154,15 @@ def mariadb_template() -> Iterator[tuple[str, list[tuple[str, str]]]]:
         engine.dispose()
         with _mariadb_admin() as admin, admin.cursor() as cursor:
             cursor.execute(f"USE `{name}`")
-            cursor.execute("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
-            tables = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SHOW FULL TABLES")
+            kinds = cursor.fetchall()
             ddl = []
-            for table in tables:
+            for table, kind in sorted(kinds, key=lambda row: row[1] == "VIEW"):
                 cursor.execute(f"SHOW CREATE TABLE `{table}`")
-                ddl.append((table, cursor.fetchone()[1]))
-            # Views last, after the tables they read; their text names the template database.
-            cursor.execute("SHOW FULL TABLES WHERE Table_type = 'VIEW'")
-            for (view,) in [row[:1] for row in cursor.fetchall()]:
-                cursor.execute(f"SHOW CREATE VIEW `{view}`")
-                ddl.append((view, cursor.fetchone()[1].replace(f"`{name}`.", "")))
+                create = cursor.fetchone()[1]
+                if kind == "VIEW":  # recreated after the tables, naming them unqualified
+                    create = "CREATE VIEW" + create.split(" VIEW", 1)[1].replace(f"`{name}`.", "")
+                ddl.append((table if kind != "VIEW" else "", create))
         yield name, ddl
     finally:
         with _mariadb_admin() as admin, admin.cursor() as cursor:
@@ -182,7 +180,7 @@ def mariadb_engine(
         cursor.execute("SET foreign_key_checks = 0")  # tables arrive in any order
         for table, create in ddl:
             cursor.execute(create)
-            if " VIEW " not in create.split("(", 1)[0]:
+            if table:  # views ("") have no rows of their own
                 cursor.execute(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
     engine = make_engine(DbSettings(mariadb_url))
     yield engine

@@ -96,6 +96,8 @@ VARIABLES = sorted(SCHEMA["properties"]) + [
         ("MATOMO", "SKIP_URL_PATTERNS"),
         ("MATOMO", "COURSE_ID_PATTERN"),
         ("MATOMO", "BACKFILL_START"),
+        ("EDX_REPORTS", "time_zone"),
+        ("EDX_REPORTS", "mode"),
     ]
 ]
 # Pieces a person or a broken editor might leave in a file.

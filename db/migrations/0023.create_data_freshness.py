@@ -24,6 +24,10 @@ SOURCE_TABLES = {
     ),
     "KALTURA_API": "mivideo_media_started_hourly, mivideo_media_created, mivideo_media_courses",
     "MATOMO_API": "matomo_visits_day, matomo_page_day",
+    "OPENEDX_LMS_REPORTS": (
+        "edx_report_file, edx_report_column, edx_grade_report_learner, edx_grade_cell, "
+        "edx_problem_cell, edx_profile_row"
+    ),
 }
 SOURCES = " UNION ALL ".join(
     f"SELECT '{source}' AS source, '{tables}' AS feeds_tables"
