@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench-load bench-inventory bench-mivideo clean
+.PHONY: demo test lint bench-load bench-inventory bench-mivideo bench-stop clean
 
 demo: $(VENV)/.runtime
 	$(PY) run_jobs.py --sandbox demo
@@ -23,6 +23,8 @@ bench-inventory: $(VENV)/.dev
 
 bench-mivideo: $(VENV)/.dev
 	$(PY) -m bench.mivideo_scan
+bench-stop: $(VENV)/.dev
+	$(PY) -m bench.stop
 
 # Debian's python3 lacks ensurepip until python3-venv is installed; install it when we can.
 $(PY):

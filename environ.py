@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import hjson
-from jsonschema import Draft7Validator
 
-from redaction import SECRET_KEYS, redact, register_secret, url_password
-from settings import Settings, build_settings, parse_timestamp, pattern_errors
-from vocab import ConfigError, JobName
+import validation
+from redaction import SECRET_KEYS, register_secret, register_url_secrets
+from settings import Settings, build_settings
+from vocab import ConfigError
 
 ROOT_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = ROOT_DIR / "config" / "env_schema.hjson"
 SANDBOX_CONFIG_PATH = ROOT_DIR / "config" / "env_sandbox.hjson"
+TEMPLATE_PATH = validation.TEMPLATE_PATH
 
 
 def config_path_from_env(env: Mapping[str, str]) -> Path:
@@ -49,31 +49,67 @@ def load_settings(
     for token, value in (placeholders or {}).items():
         raw = _substitute(raw, token, value)
     schema = hjson.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    _apply_env_overrides(raw, env, schema)
+    origins = _apply_env_overrides(raw, env, schema)
     if jobs is not None:
         raw["JOB_NAMES"] = list(jobs)
     _register_raw_secrets(raw)  # before validation, whose messages may quote values
-    errors = _schema_errors(raw, schema) + _semantic_errors(raw)
+    errors = validation.shape_errors(raw)
+    if not errors:
+        errors = (
+            validation.schema_errors(raw, schema)
+            + validation.semantic_errors(raw)
+            + validation.placeholder_errors(raw)
+        )
     if errors:
-        raise ConfigError(sorted(errors, key=_natural_key))
+        raise ConfigError([_name_origin(e, origins) for e in sorted(errors, key=_natural_key)])
     return build_settings(raw, path.parent, ROOT_DIR)
 
 
 def _read_hjson(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise ConfigError([f"cannot read config file {path}: {err.strerror}"]) from err
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        byte = data[err.start : err.start + 1]
+        line = data[: err.start].count(b"\n") + 1
+        message = f"{path}: line {line}: byte {byte!r} is not UTF-8; save the file as UTF-8"
+        raise ConfigError([message]) from err
+    return _parse_hjson(text, str(path))
+
+
+def _parse_hjson(text: str, where: str) -> dict[str, Any]:
+    """Parse HJSON text into a dict; whatever the parser chokes on is a ConfigError."""
     duplicates: list[str] = []
     try:
         data = hjson.loads(text, object_pairs_hook=lambda pairs: _no_repeats(pairs, duplicates))
     except hjson.HjsonDecodeError as err:
-        raise ConfigError([f"{path}: malformed HJSON at line {err.lineno}: {err.msg}"]) from err
+        raise ConfigError([f"{where}: malformed HJSON at line {err.lineno}: {err.msg}"]) from err
+    except RecursionError as err:
+        raise ConfigError([f"{where}: nested deeper than {validation.MAX_DEPTH} levels"]) from err
+    except (ValueError, IndexError, OverflowError) as err:
+        # hjson 3.1 raises these for an unclosed ''' string at the end or a number like 1e400.
+        raise ConfigError([f"{where}: {_parser_crash(text, err)}"]) from err
     if duplicates:
-        raise ConfigError([f"{path}: key {key!r} appears more than once" for key in duplicates])
+        raise ConfigError([f"{where}: key {key!r} appears more than once" for key in duplicates])
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}: the top level must be an object"])
+        raise ConfigError([f"{where}: the top level must be an object"])
     return data
+
+
+def _parser_crash(text: str, err: Exception) -> str:
+    """Name the line the parser gave up on, which hjson does not tell for these errors."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        for token in re.findall(r"[-+]?[0-9][0-9.]*[eE][-+]?[0-9]+", line):
+            if math.isinf(float(token)):
+                return f"line {number}: the number {token} is too large"
+    quotes = [number for number, line in enumerate(lines, start=1) if "'''" in line]
+    if quotes:
+        return f"line {quotes[-1]}: a ''' string is not closed"
+    return f"malformed HJSON ({type(err).__name__}: {err}); check quotes and numbers"
 
 
 def _no_repeats(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
@@ -97,7 +133,18 @@ def _register_raw_secrets(node: Any, key: str = "") -> None:
     elif key in SECRET_KEYS and node is not None:
         register_secret(str(node))
     elif isinstance(node, str) and "://" in node:
-        register_secret(url_password(node))
+        register_url_secrets(node)
+
+
+def _name_origin(message: str, origins: Mapping[str, str]) -> str:
+    """Say which environment variable a faulty value came from, when it came from one."""
+    where = message.split(": ", 1)[0]
+    for path, variable in sorted(origins.items(), key=lambda item: -len(item[0])):
+        section, _, key = path.partition(".")
+        inside = where == path or where.startswith((f"{path}.", f"{path}["))
+        if inside or (where == section and key and repr(key) in message):
+            return f"{message} (the value comes from environment variable {variable})"
+    return message
 
 
 def _natural_key(message: str) -> list[Any]:
@@ -119,18 +166,30 @@ def _override_value(text: str, prop_schema: Mapping[str, Any]) -> Any:
     if prop_schema.get("type") == "string":
         return text
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        return json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return text  # validation then names the variable and the type it wanted
 
 
-def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str], schema: dict) -> None:
-    """Whole keys first, then ``SECTION__KEY`` ones, so the result never depends on env order."""
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a usable number")
+
+
+def _apply_env_overrides(
+    raw: dict[str, Any], env: Mapping[str, str], schema: dict
+) -> dict[str, str]:
+    """Whole keys first, then ``SECTION__KEY`` ones, so the result never depends on env order.
+
+    Returns:
+        The config path (``KEY`` or ``SECTION.KEY``) of each override and its variable.
+    """
     props = schema["properties"]
     resolve = _resolver(schema)
+    origins: dict[str, str] = {}
     for name in props:
         if name in env:
             raw[name] = _override_value(env[name], resolve(props[name]))
+            origins[name] = name
     for name, text in sorted(env.items()):
         section, sep, key = name.partition("__")
         if section not in props or not sep:
@@ -139,6 +198,8 @@ def _apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str], schema: di
         target = raw.setdefault(section, {})
         if isinstance(target, dict):
             target[key] = _override_value(text, sub_props.get(key, {}))
+            origins[f"{section}.{key}"] = name
+    return origins
 
 
 def _resolver(schema: dict) -> Any:
@@ -147,106 +208,3 @@ def _resolver(schema: dict) -> Any:
         return schema["definitions"][ref.rsplit("/", 1)[-1]] if ref else node
 
     return resolve
-
-
-def _where(error_path: Sequence[Any]) -> str:
-    where = ""
-    for part in error_path:
-        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    return where or "(top level)"
-
-
-def _schema_errors(raw: Mapping[str, Any], schema: dict) -> list[str]:
-    validator = Draft7Validator(schema)
-    found = sorted(validator.iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path])
-    return [f"{_where(e.absolute_path)}: {redact(e.message)}" for e in found]
-
-
-def _semantic_errors(raw: Mapping[str, Any]) -> list[str]:
-    errors: list[str] = []
-    jobs = raw.get("JOB_NAMES")
-    jobs = [j for j in jobs if j in JobName.__members__] if isinstance(jobs, list) else []
-    for job in jobs:
-        for section in JobName[job].required_sections:
-            if section not in raw:
-                errors.append(f"{section}: section required by job {job} is missing")
-    for section, schemes in (("INVENTORY_DB", ("mysql", "sqlite")), ("UDW", ("postgresql",))):
-        creds = raw.get(section)
-        if isinstance(creds, dict) and isinstance(creds.get("url"), str):
-            errors += _url_errors(section, creds["url"], schemes)
-        if isinstance(creds, dict) and "url" not in creds:
-            missing = [k for k in ("host", "dbname", "user") if k not in creds]
-            errors += [f"{section}: '{k}' is required unless 'url' is given" for k in missing]
-            port = creds.get("port")
-            if isinstance(port, str) and not port.isdigit():
-                errors.append(f"{section}.port: {port!r} is not a port number")
-    mivideo = raw.get("MIVIDEO")
-    if (
-        isinstance(mivideo, dict)
-        and "MIVIDEO" in jobs
-        and not (
-            "udp_service_account_json_filename" in mivideo or "bigquery_api_endpoint" in mivideo
-        )
-    ):
-        errors.append("MIVIDEO.udp_service_account_json_filename: required (the UDP key file)")
-    errors += _date_errors(raw)
-    errors += pattern_errors(raw)
-    errors += _edx_reports_errors(raw)
-    return errors
-
-
-def _edx_reports_errors(raw: Mapping[str, Any]) -> list[str]:
-    """What the EDX_REPORTS schema cannot say: each mode's parts, a real time zone."""
-    section = raw.get("EDX_REPORTS")
-    if not isinstance(section, dict):
-        return []
-    errors = []
-    mode = section.get("mode", "trigger")
-    if mode in ("trigger", "both") and "lms" not in section:
-        errors.append(f"EDX_REPORTS.lms: mode {mode!r} needs the LMS url and OAuth client")
-    if mode in ("collect", "both") and "collect_from" not in section:
-        errors.append(f"EDX_REPORTS.collect_from: mode {mode!r} needs the report store to read")
-    if section.get("only_ccx") and not section.get("include_ccx"):
-        errors.append("EDX_REPORTS.only_ccx: needs include_ccx: true")
-    zone = section.get("time_zone", "UTC")
-    try:
-        ZoneInfo(zone)
-    except (KeyError, ValueError):
-        errors.append(
-            f"EDX_REPORTS.time_zone: unknown time zone {zone!r}; use an IANA name such as "
-            "'America/Detroit'"
-        )
-    return errors
-
-
-def _url_errors(section: str, url: str, schemes: Sequence[str]) -> list[str]:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError:
-        return [f"{section}.url: not a database URL (expected e.g. {schemes[0]}://...)"]
-    if backend not in schemes:
-        return [f"{section}.url: unsupported database {backend!r}; use one of {list(schemes)}"]
-    if backend == "sqlite" and make_url(url).database in (None, "", ":memory:"):
-        return [f"{section}.url: SQLite needs a file path, e.g. sqlite:///data/inventory.sqlite"]
-    return []
-
-
-def _date_errors(raw: Mapping[str, Any]) -> list[str]:
-    checks = [
-        ("MIVIDEO", "default_last_timestamp", parse_timestamp),
-        ("ZOOM", "FIRST_DAY", date.fromisoformat),
-        ("MATOMO", "BACKFILL_START", date.fromisoformat),
-    ]
-    errors = []
-    for section, key, parse in checks:
-        value = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else None
-        if not isinstance(value, str):
-            continue
-        try:
-            parse(value)
-        except ValueError:
-            errors.append(f"{section}.{key}: {value!r} is not a valid date/time")
-    return errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -38,6 +39,10 @@ SECRET_PARAMS = frozenset(
     }
 )
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+# The user-info part of a URL: everything between "scheme://" and the last "@" before the next
+# blank or quote. Greedy on purpose: an unescaped "@", ":" or "/" in a password stays inside it.
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s'\"<>]*@")
 
 _known_secrets: set[str] = set()
 
@@ -81,20 +86,33 @@ def reset_secrets(secrets: frozenset[str] | set[str] = frozenset()) -> None:
 
 
 def redact(text: str) -> str:
-    """Replace every known secret in ``text`` with ``***``."""
+    """Replace every known secret in ``text``, and the user-info of every URL, with ``***``."""
     for secret in sorted(_known_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    return text
+    return mask_userinfo(text)
+
+
+def mask_userinfo(text: str) -> str:
+    """``scheme://user:password@host`` becomes ``scheme://***@host``, whatever the password."""
+    return _USERINFO.sub(lambda match: f"{match['scheme']}{MASK}@", text)
+
+
+def userinfo(text: str) -> str | None:
+    """The raw user-info part of a URL (``user:password``, undecoded), or None."""
+    match = _USERINFO.search(text)
+    return match[0][len(match["scheme"]) : -1] if match else None
 
 
 def url_password(text: str) -> str | None:
-    """The password inside a URL (``scheme://user:password@host``), decoded, or None."""
-    try:
-        password = urlsplit(text).password
-    except ValueError:
+    """The password inside a URL (``scheme://user:password@host``), decoded, or None.
+
+    A password holding an unescaped ``@`` is taken up to the last ``@``, as a person means it.
+    """
+    info = userinfo(text)
+    if not info or ":" not in info:
         return None
-    return unquote(password) if password else None
+    return unquote(info.split(":", 1)[1]) or None
 
 
 def redact_url(url: str, *, keep_host: bool = True) -> str:
@@ -110,6 +128,17 @@ def redact_url(url: str, *, keep_host: bool = True) -> str:
     netloc = parts.netloc.rsplit("@", 1)[-1] if keep_host else ""
     scheme = parts.scheme if keep_host else ""
     return redact(urlunsplit((scheme, netloc, parts.path, query, "")))
+
+
+def register_url_secrets(url: str) -> None:
+    """Register the user-info of ``url`` and its password, raw and decoded, as secrets."""
+    info = userinfo(url)
+    if not info:
+        return
+    register_secret(info)
+    password = info.split(":", 1)[1] if ":" in info else ""
+    register_secret(password)
+    register_secret(unquote(password))
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -14,40 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import environ
 from logs import configure_logging
-from runner.run import EXIT_CONFIG, EXIT_OK, finish, run
+from runner import status
+from runner.cli import parse_args
+from runner.run import EXIT_CONFIG, EXIT_DATABASE, EXIT_OK, finish, run
+from sources import concurrency
 from vocab import ConfigError, JobName
 
 if TYPE_CHECKING:
     from settings import Settings
 
 logger = logging.getLogger("run_jobs")
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="run_jobs.py", description=__doc__)
-    parser.add_argument("--config", help="config file (default $ENV_DIR/$ENV_FILE)")
-    parser.add_argument("--jobs", help="comma-separated jobs to run instead of JOB_NAMES")
-    parser.add_argument("--list-jobs", action="store_true", help="list the known jobs and exit")
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="validate config, reach the database and sources; write nothing",
-    )
-    parser.add_argument(
-        "--sandbox",
-        nargs="?",
-        const="demo",
-        choices=["tiny", "demo", "large"],
-        help="run against the local sandbox sources (default size: demo)",
-    )
-    parser.add_argument(
-        "--force-replace",
-        action="store_true",
-        help="replace tables even when the row count drops sharply",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG")
-    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
-    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,15 +34,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     # yoyo records the OS user; a container uid without a passwd entry has none to look up.
     os.environ.setdefault("USER", "course-inventory")
     configure_logging(_level(args, "INFO"), os.environ.get("LOG_FORMAT", "text"))
+    concurrency.clear_stop()
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     with ExitStack() as stack:
         try:
             settings = _settings(args, stack)
+            max_ages = status.parse_max_ages(args.max_age)
         except ConfigError as err:
             logger.error("%s", err)
             return finish(EXIT_CONFIG, "configuration invalid", None, "config_invalid", err)
         configure_logging(_level(args, settings.log_level), settings.log_format)
-        return run(settings, args.check)
+        if args.command == "status":
+            return _status(settings, max_ages)
+        return run(settings, args.check, retry_failed=args.retry_failed)
+
+
+def _status(settings: Settings, max_ages: dict[str, float]) -> int:
+    """The status command; a database it cannot read is exit 3, like a run's."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vocab import ETLError
+
+    try:
+        return status.report(settings, max_ages)
+    except (ETLError, SQLAlchemyError) as err:
+        logger.error("%s", err)
+        sys.stdout.write(f"course-inventory status: exit {EXIT_DATABASE}: database unreadable\n")
+        return EXIT_DATABASE
 
 
 def list_jobs() -> str:
@@ -86,8 +81,16 @@ def _level(args: argparse.Namespace, configured: str) -> str:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    """Kubernetes stops a pod with SIGTERM: end like Ctrl-C, so the run is recorded."""
-    raise KeyboardInterrupt(f"stopped by signal {signum}")
+    """Kubernetes stops a pod with SIGTERM: stop every worker, record the job, start no other."""
+    if concurrency.stop_requested():
+        # Already stopping: let the job be recorded rather than cut its cleanup short too.
+        logger.warning(
+            "signal %s again: already stopping (SIGQUIT or SIGKILL end at once)", signum
+        )
+        return
+    reason = f"stopped by signal {signum} ({signal.Signals(signum).name})"
+    concurrency.request_stop(reason)
+    raise concurrency.Stopped(reason)
 
 
 def _settings(args: argparse.Namespace, stack: ExitStack) -> Settings:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from redaction import Secret, register_secret
+from redaction import Secret, mask_userinfo, register_secret, register_url_secrets
 from vocab import ConfigError, JobName
 
 T = TypeVar("T")
@@ -26,6 +26,7 @@ DEFAULTS = {
     "REPLACE_MIN_ROW_RATIO": 0.5,
     "FORCE_REPLACE": False,
     "DB_WAIT_SECONDS": 120.0,
+    "DB_TIMEOUT_SECONDS": 300.0,
     "RUN_LOCK_WAIT_SECONDS": 60.0,
     "LOCK_WAIT_TIMEOUT_SECONDS": 10,
     "CANVAS.KEEP_COURSES_WITHOUT_STUDENTS": False,
@@ -69,14 +70,18 @@ DEFAULTS = {
 
 @dataclass(frozen=True)
 class DbSettings:
-    """The inventory database (MySQL/MariaDB or SQLite), as a SQLAlchemy URL."""
+    """The inventory database (MySQL/MariaDB or SQLite), as a SQLAlchemy URL, and its timeouts.
+
+    ``read_timeout`` bounds every wait for one answer from a MySQL server, so a frozen or
+    black-holed server fails the job instead of holding the run until the pod is killed.
+    """
 
     url: str
+    read_timeout: float = 300.0
+    connect_timeout: float = 10.0
 
     def redacted_url(self) -> str:
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.url).render_as_string(hide_password=True)
+        return mask_userinfo(self.url)
 
 
 @dataclass(frozen=True)
@@ -224,10 +229,8 @@ def _db_url(creds: Mapping[str, Any], driver: str, root_dir: Path) -> str:
     if "password" in creds:
         register_secret(creds["password"])
     if "url" in creds:
-        from sqlalchemy.engine import make_url
-
         url = creds["url"]
-        register_secret(make_url(url).password)
+        register_url_secrets(url)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             url = "sqlite:///" + str(root_dir / url[len("sqlite:///") :])
         return url
@@ -243,6 +246,17 @@ def _db_url(creds: Mapping[str, Any], driver: str, root_dir: Path) -> str:
         database=creds["dbname"],
     )
     return url_obj.render_as_string(hide_password=False)
+
+
+def _db_settings(raw: Mapping[str, Any], root_dir: Path) -> DbSettings:
+    """The inventory database; its read timeout outlasts the longest wait a statement may do."""
+    longest_wait = max(
+        _default(raw, "RUN_LOCK_WAIT_SECONDS"), _default(raw, "LOCK_WAIT_TIMEOUT_SECONDS")
+    )
+    return DbSettings(
+        _db_url(raw["INVENTORY_DB"], "mysql+pymysql", root_dir),
+        read_timeout=max(float(_default(raw, "DB_TIMEOUT_SECONDS")), longest_wait + 30.0),
+    )
 
 
 def _default(raw: Mapping[str, Any], key: str) -> Any:
@@ -265,7 +279,7 @@ def build_settings(raw: Mapping[str, Any], config_dir: Path, root_dir: Path) -> 
         num_async_workers=_default(raw, "NUM_ASYNC_WORKERS"),
         data_dir=data_dir if data_dir.is_absolute() else root_dir / data_dir,
         config_dir=config_dir,
-        db=DbSettings(_db_url(raw["INVENTORY_DB"], "mysql+pymysql", root_dir)),
+        db=_db_settings(raw, root_dir),
         canvas=_canvas(raw) if "CANVAS" in raw else None,
         udw=UdwSettings(_db_url(raw["UDW"], "postgresql+psycopg2", root_dir))
         if "UDW" in raw

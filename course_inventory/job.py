@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from course_inventory import fetch, queries, transform
-from outputs.csvs import write_csvs
+from outputs.csvs import staged_csvs
 from settings import require
 from sources.canvas import CanvasClient, check_canvas
 from sources.concurrency import run_together
@@ -73,9 +73,9 @@ def refresh(settings: Settings, db: Database, client: CanvasClient) -> list[Data
             "UDW not configured: section SIS ids as Canvas gives them, "
             "no UNIZIN_DATA_WAREHOUSE status"
         )
-    written = db.replace(frames)
-    if settings.create_csvs:
-        write_csvs(frames, settings.data_dir)
+    # The CSVs are written before the swap and put in place after it: all of them or none.
+    with staged_csvs(frames if settings.create_csvs else {}, settings.data_dir):
+        written = db.replace(frames)
     logger.info(
         "COURSE_INVENTORY finished in %.1f s: rows %s; Canvas %s",
         time.monotonic() - started,

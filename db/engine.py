@@ -22,8 +22,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Waiting for the database at start: 0.5 s, doubling, never more than 10 s between tries.
 FIRST_WAIT_S = 0.5
 LONGEST_WAIT_S = 10.0
-# MySQL errors that waiting cannot fix: access denied to the user or to the database.
-_FATAL_CONNECT_ERRORS = frozenset({1044, 1045})
+# MySQL errors that waiting cannot fix, and what fixes them.
+_FATAL_CONNECT_ERRORS = {
+    1044: "grant the user rights on this database (GRANT ALL ON db.* TO user)",
+    1045: "check INVENTORY_DB's user and password (URL-encode @, : and / in a URL)",
+    1049: "create the database (CREATE DATABASE name CHARACTER SET utf8mb4) or fix its name",
+}
 
 
 def make_engine(settings: DbSettings) -> Engine:
@@ -31,7 +35,7 @@ def make_engine(settings: DbSettings) -> Engine:
     url = make_url(settings.url)
     backend = url.get_backend_name()
     if backend in ("mysql", "mariadb"):
-        return _mysql_engine(url)
+        return _mysql_engine(url, settings)
     if backend == "sqlite":
         return _sqlite_engine(url)
     raise ETLError(f"unsupported database URL scheme {url.drivername!r} (use mysql or sqlite)")
@@ -43,11 +47,15 @@ def sqlite_file_missing(settings: DbSettings) -> bool:
     return url.get_backend_name() == "sqlite" and not Path(url.database or "").exists()
 
 
-def _mysql_engine(url: URL) -> Engine:
+def _mysql_engine(url: URL, settings: DbSettings) -> Engine:
     url = url.set(drivername=f"{url.get_backend_name()}+pymysql")
     connect_args: dict[str, Any] = {
         "charset": "utf8mb4",
         "local_infile": True,
+        # Without these PyMySQL waits forever on a server that stopped answering.
+        "connect_timeout": max(1, round(settings.connect_timeout)),
+        "read_timeout": max(1, round(settings.read_timeout)),
+        "write_timeout": max(1, round(settings.read_timeout)),
         # DATETIME columns hold naive UTC; make server-side NOW() agree with them.
         "init_command": "SET time_zone = '+00:00'",
     }
@@ -125,6 +133,9 @@ def _is_fatal(err: sa.exc.DBAPIError) -> bool:
 
 
 def _unavailable_message(engine: Engine, total_seconds: float, err: sa.exc.DBAPIError) -> str:
+    fix = _FATAL_CONNECT_ERRORS.get(error_code(err) or 0)
+    if fix:
+        return f"database {describe(engine.url)}: {_first_line(err)}; waiting cannot fix it: {fix}"
     return (
         f"database {describe(engine.url)} unavailable after waiting up to "
         f"{total_seconds:.0f} s: {_first_line(err)}"

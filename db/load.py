@@ -132,7 +132,13 @@ class Database:
                 f"{_first_line(err)}"
             ) from err
         counts = {t: len(df) for t, (df, _) in prepared.items()}
-        logger.info("replaced %s in %.1f s", counts, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        logger.info(
+            "replaced %s in %.1f s",
+            ", ".join(f"{t} {n}" for t, n in counts.items()),
+            seconds,
+            extra={"rows": counts, "seconds": round(seconds, 3)},
+        )
         self._count(counts)
         return counts
 

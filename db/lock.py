@@ -12,7 +12,7 @@ import filelock
 import sqlalchemy as sa
 
 from db.engine import describe
-from vocab import RunLockLost, RunLockTimeout
+from vocab import DatabaseUnavailable, RunLockLost, RunLockTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,8 @@ def _mysql_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
     with engine.connect() as conn:
         try:
             held = _get_lock(conn, wait_seconds)
-            if held is None:
-                raise _timeout(engine, wait_seconds)
+            if not isinstance(held, RunLock):
+                raise _timeout(engine, wait_seconds) if held == 0 else _lock_error(engine)
             logger.debug("run lock %s acquired", held.name)
             try:
                 yield held
@@ -117,7 +117,15 @@ def _mysql_lock(engine: sa.Engine, wait_seconds: float) -> Iterator[RunLock]:
             conn.invalidate()
 
 
-def _get_lock(conn: sa.Connection, wait_seconds: float) -> _MySqlRunLock | None:
+def _lock_error(engine: sa.Engine) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        f"GET_LOCK on {describe(engine.url)} answered NULL: the server could not take the run "
+        "lock (an error, not another run); check RUN_LOCK_WAIT_SECONDS and the server log"
+    )
+
+
+def _get_lock(conn: sa.Connection, wait_seconds: float) -> _MySqlRunLock | int | None:
+    """The held lock, or what GET_LOCK answered instead: 0 after the wait, NULL on an error."""
     # GET_LOCK names are server-wide, so the database name keeps databases apart.
     name = f"{LOCK_NAME}.{conn.exec_driver_sql('SELECT DATABASE()').scalar()}"[:64]
     conn.exec_driver_sql(f"SET SESSION wait_timeout = {LOCK_SESSION_WAIT_TIMEOUT}")
@@ -126,7 +134,7 @@ def _get_lock(conn: sa.Connection, wait_seconds: float) -> _MySqlRunLock | None:
     ).scalar()
     # Named locks belong to the session, not the transaction: end the implicit one now.
     conn.commit()
-    return _MySqlRunLock(conn, name) if got == 1 else None
+    return _MySqlRunLock(conn, name) if got == 1 else got
 
 
 def _release(conn: sa.Connection, name: str) -> None:

@@ -40,6 +40,7 @@ def replace_tables(
     """
     tables = list(frames)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        session = int(conn.exec_driver_sql("SELECT CONNECTION_ID()").scalar_one())
         # Bounds every metadata-lock wait of this session, not only the RENAME.
         conn.exec_driver_sql(f"SET SESSION lock_wait_timeout = {int(lock_wait_timeout)}")
         try:
@@ -48,9 +49,34 @@ def replace_tables(
                 _load_stage(conn, writer, df, info)
             _rename_with_retries(conn, tables, lock_wait_timeout, attempts)
             _drop(conn, [t + OLD for t in tables])
-        finally:
-            _drop(conn, [t + STAGE for t in tables])
-            conn.exec_driver_sql("SET SESSION lock_wait_timeout = DEFAULT")
+        except Exception:
+            _end_session(conn, tables)
+            raise
+        except BaseException:
+            _abandon(engine, conn, session, tables)
+            raise
+        _end_session(conn, tables)
+
+
+def _end_session(conn: sa.Connection, tables: list[str]) -> None:
+    _drop(conn, [t + STAGE for t in tables])
+    conn.exec_driver_sql("SET SESSION lock_wait_timeout = DEFAULT")
+
+
+def _abandon(engine: sa.Engine, conn: sa.Connection, session: int, tables: list[str]) -> None:
+    """A stop (SIGTERM) cut a statement short: end it on the server too, then clean up.
+
+    The server would otherwise go on with it, e.g. a RENAME waiting behind a reader would
+    swap the tables after the run was recorded as stopped. The cut session is unusable, so
+    the cleanup runs on a new one; a failure there is only logged, never hides the stop.
+    """
+    conn.invalidate()
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
+            other.exec_driver_sql(f"KILL {int(session)}")
+            _drop(other, [t + STAGE for t in tables])
+    except sa.exc.SQLAlchemyError as err:
+        logger.warning("after the stop, could not end session %s cleanly: %s", session, err)
 
 
 def _drop(conn: sa.Connection, tables: list[str]) -> None:

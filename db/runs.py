@@ -121,3 +121,30 @@ def close_abandoned_runs(engine: sa.Engine) -> int:
             "marked %d job_run row(s) left running by an earlier run as failed", result.rowcount
         )
     return int(result.rowcount or 0)
+
+
+def last_runs(engine: sa.Engine) -> dict[str, dict]:
+    """The latest job_run row of each job, by job name (status, times, rows, error)."""
+    sql = sa.text(
+        "SELECT r.job_name, r.status, r.started_at, r.finished_at, r.rows_by_table, r.error "
+        "FROM job_run r JOIN (SELECT job_name, MAX(id) AS id FROM job_run GROUP BY job_name) m "
+        "ON r.id = m.id ORDER BY r.job_name"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(sql).mappings().all()
+    return {row["job_name"]: dict(row) for row in rows}
+
+
+def freshness(engine: sa.Engine) -> dict[str, datetime | None]:
+    """When each source's data was last updated (naive UTC), None if never: data_freshness."""
+    sql = sa.text("SELECT source, last_updated_utc FROM data_freshness ORDER BY source")
+    with engine.connect() as conn:
+        rows = conn.execute(sql).all()
+    return {source: _as_datetime(updated) for source, updated in rows}
+
+
+def _as_datetime(value: object) -> datetime | None:
+    # SQLite returns a view's DATETIME as text; MySQL as a datetime.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

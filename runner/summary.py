@@ -54,6 +54,16 @@ def closing_line(outcomes: list[JobOutcome], seconds: float) -> str:
     )
 
 
+def rows_by_table(outcomes: Sequence[JobOutcome]) -> str:
+    """Lines above the closing line: each job's rows per table (jobs that wrote any)."""
+    lines = []
+    for outcome in outcomes:
+        if outcome.rows:
+            tables = ", ".join(f"{table} {rows}" for table, rows in outcome.rows.items())
+            lines.append(f"  {outcome.job.name} ({outcome.status}): {tables}\n")
+    return "".join(lines)
+
+
 def write_termination_summary(
     path: Path | None, status: str, outcomes: Sequence[JobOutcome] = (), error: str | None = None
 ) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from sources.concurrency import map_concurrently
+from sources.concurrency import map_concurrently, pause
 from sources.http import (
     RequestStats,
     build_session,
@@ -205,7 +204,7 @@ class CanvasClient:
             attempt,
             delay,
         )
-        time.sleep(delay)
+        pause(delay)  # ends early, raising Stopped, when the run is stopped
 
     def _url(self, path: str) -> str:
         return urljoin(self.api_url, path.lstrip("/"))

@@ -1,9 +1,11 @@
-"""Bounded concurrent mapping with visible progress (a bar on a terminal, log lines otherwise)."""
+"""Bounded concurrent mapping with visible progress, and the stop every worker obeys."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
@@ -16,6 +18,47 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 LOG_EVERY_SECONDS = 15.0
+# How often a waiting loop looks at the stop flag.
+STOP_POLL_SECONDS = 0.2
+
+_stop = threading.Event()
+_stop_reason = ["stopped"]
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised where work notices that the run is stopping (SIGTERM, Ctrl-C)."""
+
+
+def request_stop(reason: str) -> None:
+    """Make every worker, request and wait of this process end at its next check."""
+    _stop_reason[0] = reason
+    _stop.set()
+
+
+def clear_stop() -> None:
+    """Forget an earlier stop (a new run in the same process starts clean)."""
+    _stop.clear()
+
+
+def stop_requested() -> bool:
+    return _stop.is_set()
+
+
+def stop_reason() -> str:
+    """Why the run is stopping, e.g. ``stopped by signal 15 (SIGTERM)``."""
+    return _stop_reason[0]
+
+
+def raise_if_stopped() -> None:
+    """Raise Stopped when a stop was requested."""
+    if _stop.is_set():
+        raise Stopped(_stop_reason[0])
+
+
+def pause(seconds: float) -> None:
+    """Sleep, but end early (raising Stopped) when the run is stopped meanwhile."""
+    if _stop.wait(max(seconds, 0.0)):
+        raise Stopped(_stop_reason[0])
 
 
 class Progress:
@@ -32,6 +75,7 @@ class Progress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
+            _redirect_logging(+1)
             self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
 
     def update(self, n: int = 1) -> None:
@@ -47,6 +91,8 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
+            _redirect_logging(-1)
         logger.debug("%s: %s", self.desc, self._summary(time.monotonic()))
 
     def _summary(self, now: float) -> str:
@@ -63,6 +109,28 @@ class Progress:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_redirect_lock = threading.Lock()
+_redirect: list[Any] = [0, None]  # open bars, and the active tqdm logging redirect
+
+
+def _redirect_logging(change: int) -> None:
+    """While any bar is open, log lines go through tqdm.write and never break a bar.
+
+    Bars open and close in several threads; the redirect (which swaps the root logger's
+    handlers) is entered by the first and left by the last.
+    """
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with _redirect_lock:
+        _redirect[0] += change
+        if change > 0 and _redirect[0] == 1:
+            _redirect[1] = logging_redirect_tqdm()
+            _redirect[1].__enter__()
+        elif change < 0 and _redirect[0] == 0 and _redirect[1] is not None:
+            _redirect[1].__exit__(None, None, None)
+            _redirect[1] = None
 
 
 def map_concurrently(
@@ -85,6 +153,7 @@ def map_concurrently(
     with Progress(desc, total, unit) as progress:
         if workers <= 1:
             for item in items:
+                raise_if_stopped()
                 yield item, func(item)
                 progress.update()
             return
@@ -99,12 +168,14 @@ def _threaded(
     try:
         while True:
             for item in items:
-                running[pool.submit(func, item)] = item
+                running[pool.submit(_in_context(func), item)] = item
                 if len(running) >= 2 * workers:
                     break
             if not running:
                 return
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            # Short waits: this loop may run in a thread, where no signal interrupts a wait.
+            done, _ = wait(running, timeout=STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            raise_if_stopped()
             for future in done:
                 item = running.pop(future)
                 yield item, future.result()
@@ -122,7 +193,7 @@ def run_together(
     its exception is raised once every step has ended, so no thread outlives the call.
     """
     with ThreadPoolExecutor(max_workers=max(len(steps), 1), thread_name_prefix="step") as pool:
-        futures = {pool.submit(step): name for name, step in steps.items()}
+        futures = {pool.submit(_in_context(step)): name for name, step in steps.items()}
         results: dict[str, Any] = {}
         failure: BaseException | None = None
         for future in as_completed(futures):
@@ -136,3 +207,13 @@ def run_together(
     if failure is not None:
         raise failure
     return results
+
+
+def _in_context(func: Callable[..., R]) -> Callable[..., R]:
+    """``func`` run in a copy of the caller's context: log lines keep their job and run id."""
+    context = contextvars.copy_context()
+
+    def call(*args: Any) -> R:
+        return context.copy().run(func, *args)
+
+    return call

@@ -15,6 +15,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from redaction import redact, redact_url
+from sources.concurrency import pause, raise_if_stopped
 from sources.retry import RetryPolicy
 from vocab import (
     DataSourceName,
@@ -73,6 +74,14 @@ class _CountingRetry(Retry):
         )
         return retry
 
+    def sleep(self, response: Any = None) -> None:
+        """urllib3's wait before a retry, ended early when the run is stopped."""
+        retry_after = self.get_retry_after(response) if response is not None else None
+        if self.respect_retry_after_header and retry_after:
+            pause(retry_after)
+        else:
+            pause(self.get_backoff_time())
+
 
 class TimeoutSession(requests.Session):
     """A Session that never sends a request without a timeout, and counts what it sends."""
@@ -89,6 +98,7 @@ class TimeoutSession(requests.Session):
         *args: Any,
         **kwargs: Any,
     ) -> requests.Response:
+        raise_if_stopped()  # a stopping run sends nothing more
         kwargs.setdefault("timeout", self.timeout)
         self.stats.add(requests=1)
         if logger.isEnabledFor(logging.DEBUG):

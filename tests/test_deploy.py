@@ -172,6 +172,11 @@ def _docker_ignores(rel_path: str) -> bool:
         "data/sandbox.sqlite",
         "data/course.csv",
         "course_inventory/__pycache__/job.cpython-311.pyc",
+        "my.hjson",
+        "config/my-site.hjson",
+        "notes/env-prod.txt",
+        "venv-3.11/bin/python",
+        "sandbox/local.key",
     ],
 )
 def test_dockerignore_keeps_secrets_and_local_state_out(path):
@@ -191,6 +196,16 @@ def test_dockerignore_keeps_secrets_and_local_state_out(path):
 )
 def test_dockerignore_keeps_what_the_image_needs(path):
     assert not _docker_ignores(path)
+
+
+def test_every_product_module_and_package_enters_the_image():
+    product = [p for p in ROOT.glob("*.py")] + [
+        p for p in ROOT.glob("*/__init__.py") if p.parent.name != "tests"
+    ]
+    missing = [
+        str(p.relative_to(ROOT)) for p in product if _docker_ignores(str(p.relative_to(ROOT)))
+    ]
+    assert missing == []
 
 
 def test_compose_mysql_is_healthchecked_and_allows_local_infile():
@@ -268,6 +283,12 @@ def test_cronjob_never_overlaps_and_fails_fast():
     assert job["activeDeadlineSeconds"] > 0
     assert job["backoffLimit"] <= 2
     assert _pod_spec()["restartPolicy"] == "Never"
+
+
+def test_cronjob_grace_period_outlasts_a_stopping_run():
+    # A stopped run exits within 10 s (tests/test_stop.py) unless a request is in flight,
+    # which ends within the 30 s request timeout at worst.
+    assert _pod_spec()["terminationGracePeriodSeconds"] >= 40
 
 
 def test_cronjob_is_locked_down_and_matches_the_image_user():

@@ -12,6 +12,7 @@ import pytest
 import environ
 import logs
 import redaction
+import run_jobs
 from vocab import ConfigError, JobName
 
 TEMPLATE = environ.ROOT_DIR / "config" / "env_blank.hjson"
@@ -201,7 +202,8 @@ def test_secret_in_invalid_value_is_not_echoed(tmp_path):
         tmp_path, text, env={"INVENTORY_DB": "mysql+pymysql://u:Sup3rSecretPW@h/db"}
     )
     assert errors == [
-        "INVENTORY_DB: 'mysql+pymysql://u:***@h/db' is not of type 'object'",
+        "INVENTORY_DB: 'mysql+pymysql://***@h/db' is not of type 'object' "
+        "(the value comes from environment variable INVENTORY_DB)",
         "ZOOM.CLIENT_SECRET: *** is not of type 'string'",
     ]
 
@@ -275,3 +277,28 @@ def test_every_schema_key_is_documented():
     assert undocumented == []
     for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM", "MATOMO", "EDX_REPORTS"):
         assert f"{section}: {{" in template
+
+
+def test_a_password_with_an_unescaped_at_sign_is_refused_and_never_shown(tmp_path, capsys):
+    text = hjson.dumpsJSON({"JOB_NAMES": [], "INVENTORY_DB": {"url": "mysql://u:Pa55@w0rd@h/db"}})
+    path = write_config(tmp_path, text)
+    assert run_jobs.main(["--config", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "URL-encode" in captured.err and "INVENTORY_DB.url" in captured.err
+    for part in ("Pa55", "w0rd"):
+        assert part not in captured.err + captured.out
+
+
+def test_passwords_with_colon_and_slash_as_parts_stay_hidden(tmp_path, caplog):
+    db = {"host": "h", "dbname": "d", "user": "u", "password": "pa:ss/w0rd%9"}
+    settings = environ.load_settings(
+        write_config(tmp_path, hjson.dumpsJSON({"JOB_NAMES": [], "INVENTORY_DB": db})), env={}
+    )
+    from sqlalchemy.engine import make_url
+
+    assert make_url(settings.db.url).password == "pa:ss/w0rd%9"
+    logs.configure_logging("INFO")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("test").info("db %s and %s", settings.db.url, settings.db.redacted_url())
+    shown = logs.TextFormatter("%(message)s").format(caplog.records[-1])
+    assert shown == "db mysql+pymysql://***@h/d and mysql+pymysql://***@h/d"

@@ -32,3 +32,13 @@ def test_urls_lose_passwords_and_secret_parameters() -> None:
 def test_headers_keep_their_scheme_only() -> None:
     masked = redaction.redact_headers({"Authorization": "Bearer abc", "Cookie": "c=1", "X": "y"})
     assert masked == {"Authorization": "Bearer ***", "Cookie": "***", "X": "y"}
+
+
+def test_the_whole_user_info_of_a_url_is_masked() -> None:
+    for url in ("mysql://u:p@ss@h/db", "mysql://u:p:ss/x@h/db", "https://user:pw@h/x?a=1"):
+        masked = redaction.redact(f"connecting to {url} now")
+        assert masked.startswith("connecting to ") and masked.endswith(" now")
+        assert "***@h" in masked and "ss" not in masked.replace("https", "")
+        assert "pw" not in masked and "u:" not in masked
+    assert redaction.url_password("mysql://u:p@ss@h/db") == "p@ss"
+    assert redaction.url_password("mysql://u:p%2Fs@h/db") == "p/s"

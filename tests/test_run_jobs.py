@@ -153,8 +153,12 @@ def test_interrupted_job_is_recorded_failed(tmp_path, sqlite_url, fake_jobs, cap
     rows = job_rows(sqlite_url)
     assert [(r["job_name"], r["status"]) for r in rows] == [("CANVAS_LTI", "failed")]
     assert "stopped by signal 15" in rows[0]["error"]
-    assert "interrupted" in capsys.readouterr().out.splitlines()[-1]
-    assert json.loads((tmp_path / "summary.json").read_text())["status"] == "interrupted"
+    closing = capsys.readouterr().out.splitlines()[-1]
+    assert "interrupted; 1 job(s), 0 succeeded, 1 failed (CANVAS_LTI)" in closing
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert [(j["job"], j["status"]) for j in summary["jobs"]] == [("CANVAS_LTI", "failed")]
+    assert "stopped by signal 15" in summary["jobs"][0]["error"]
 
 
 def test_rows_left_running_by_a_dead_run_are_closed(tmp_path, sqlite_url, fake_jobs):
@@ -302,3 +306,74 @@ def test_a_bug_inside_a_check_is_reported_like_one_inside_a_run(tmp_path, monkey
     assert summary["status"] == "failed" and "CANVAS_LTI: KeyError" in summary["error"]
     assert "runner-token-123" not in out.err + out.out + summary["error"]
     assert not (tmp_path / "check.sqlite").exists()
+
+
+def test_closing_output_lists_rows_per_table_and_is_one_json_object_in_json(
+    tmp_path, sqlite_url, fake_jobs, capsys
+):
+    fake_jobs[JobName.ONLINE_MEETINGS] = succeed
+    config = write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS"])
+    assert run_jobs.main(["--config", str(config)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "  ONLINE_MEETINGS (succeeded): term 2"
+    assert out[-1].startswith("course-inventory: exit 0: 1 job(s), 1 succeeded")
+    config = write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS"], LOG_FORMAT="json")
+    assert run_jobs.main(["--config", str(config)]) == 0
+    captured = capsys.readouterr()
+    [closing] = [json.loads(line) for line in captured.out.splitlines()]
+    assert closing["exit_code"] == 0 and closing["summary"].startswith("1 job(s), 1 succeeded")
+    assert closing["jobs"][0]["rows"] == {"term": 2}
+    finished = [json.loads(line) for line in captured.err.splitlines() if "succeeded in" in line]
+    assert finished[-1]["rows"] == {"term": 2} and finished[-1]["status"] == "succeeded"
+
+
+def test_status_reports_last_runs_and_freshness_and_alerts_on_max_age(
+    tmp_path, any_db_url, fake_jobs, capsys
+):
+    fake_jobs[JobName.ONLINE_MEETINGS] = succeed  # Zoom data as of 2026-11-20
+    fake_jobs[JobName.CANVAS_LTI] = explode
+    config = str(write_config(tmp_path, any_db_url, ["ONLINE_MEETINGS", "CANVAS_LTI"]))
+    assert run_jobs.main(["--config", config]) == 1
+    capsys.readouterr()
+    assert run_jobs.main(["status", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "ONLINE_MEETINGS: succeeded at " in out and "; term 2" in out
+    assert "CANVAS_LTI: failed at " in out and "the source went away" in out
+    assert "runner-token-123" not in out
+    assert "ZOOM_API: 2026-11-20 00:00:00" in out and "CANVAS_API: -, never" in out
+    # Zoom's data is days old: a 36-hour limit makes status fail, for the alert.
+    assert run_jobs.main(["status", "--config", config, "--max-age", "ZOOM_API=36"]) == 1
+    assert "stale: ZOOM_API" in capsys.readouterr().out
+    assert run_jobs.main(["status", "--config", config, "--max-age", "ZOOM_API=1e9"]) == 0
+    capsys.readouterr()
+    assert run_jobs.main(["status", "--config", config, "--max-age", "NOPE=3"]) == 2
+    assert "unknown source" in capsys.readouterr().err
+
+
+def test_retry_failed_runs_only_the_jobs_whose_last_run_failed(
+    tmp_path, sqlite_url, fake_jobs, capsys
+):
+    fake_jobs[JobName.ONLINE_MEETINGS] = succeed
+    fake_jobs[JobName.CANVAS_LTI] = explode
+    config = str(write_config(tmp_path, sqlite_url, ["ONLINE_MEETINGS", "CANVAS_LTI"]))
+    assert run_jobs.main(["--config", config]) == 1
+    fake_jobs[JobName.CANVAS_LTI] = succeed
+    assert run_jobs.main(["--config", config, "--retry-failed"]) == 0
+    assert [(r["job_name"], r["status"]) for r in job_rows(sqlite_url)] == [
+        ("ONLINE_MEETINGS", "succeeded"),
+        ("CANVAS_LTI", "failed"),
+        ("CANVAS_LTI", "succeeded"),
+    ]
+    assert run_jobs.main(["--config", config, "--retry-failed"]) == 0
+    assert len(job_rows(sqlite_url)) == 3
+    assert "0 job(s)" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_help_shows_exit_codes_and_examples(capsys):
+    with pytest.raises(SystemExit) as caught:
+        run_jobs.main(["--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    for code in ("0  every", "1  a job failed", "2  the configuration", "3  the database"):
+        assert code in out
+    assert out.count("python run_jobs.py ") >= 2 and "status --max-age" in out

@@ -84,3 +84,47 @@ def test_progress_logs_periodically_without_a_terminal(monkeypatch, caplog) -> N
         progress.update()
     assert progress.done == 2
     assert "things: 2/2 things in" in caplog.text
+
+
+@pytest.fixture
+def stop_cleared():
+    concurrency.clear_stop()
+    yield
+    concurrency.clear_stop()
+
+
+def test_a_stop_ends_nested_workers_and_waits_promptly(stop_cleared) -> None:
+    started = []
+
+    def slow(n: int) -> int:
+        started.append(n)
+        concurrency.pause(0.05)
+        return n
+
+    def step() -> int:
+        return len(list(map_concurrently(slow, range(10_000), workers=4, desc="slow")))
+
+    timer = threading.Timer(0.3, concurrency.request_stop, ["stopped by signal 15 (SIGTERM)"])
+    timer.start()
+    began = time.monotonic()
+    with pytest.raises(concurrency.Stopped, match="SIGTERM"):
+        run_together({"a": step, "b": step})
+    assert time.monotonic() - began < 5  # generous: without the stop this runs for minutes
+    assert len(started) < 1_000
+    with pytest.raises(concurrency.Stopped):
+        concurrency.pause(60)
+
+
+def test_workers_log_with_the_callers_context(caplog) -> None:
+    import logs
+
+    seen = []
+
+    def work(n: int) -> int:
+        seen.append(logs.current_context())
+        return n
+
+    with logs.log_context(job="COURSE_INVENTORY", run_id=7):
+        list(map_concurrently(work, range(6), workers=3, desc="ctx"))
+        run_together({"x": lambda: work(0)})
+    assert seen == [{"job": "COURSE_INVENTORY", "run_id": 7}] * 7
