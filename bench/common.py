@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+logger = logging.getLogger("bench")
+PAGE = 4096
 
 
 def load_average() -> str:
@@ -35,3 +43,46 @@ def spread(values: Iterable[float], fmt: Callable[[float], str] = "{:.2f}".forma
     if not ordered:
         return "-"
     return " / ".join(fmt(v) for v in (ordered[0], statistics.median(ordered), ordered[-1]))
+
+
+class RssSampler(threading.Thread):
+    """Samples this process's resident set size to find each step's peak."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, current_rss())
+
+    def reset(self) -> None:
+        self.peak = current_rss()
+
+
+def current_rss() -> int:
+    pages = Path("/proc/self/statm").read_text().split()[1]
+    return int(pages) * PAGE
+
+
+@dataclass
+class Step:
+    name: str
+    rows: int
+    seconds: list[float] = field(default_factory=list)
+    peak_rss: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+@contextmanager
+def timed(step: Step, sampler: RssSampler) -> Iterator[None]:
+    sampler.reset()
+    started = time.perf_counter()
+    yield
+    step.seconds.append(time.perf_counter() - started)
+    step.peak_rss = max(step.peak_rss, sampler.peak, current_rss())
+    logger.info("%s: %.2f s", step.name, step.seconds[-1])
