@@ -115,7 +115,7 @@ def report(runs: dict[str, Runs], repeat: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="demo", choices=("tiny", "demo", "large"))
+    parser.add_argument("--size", default="demo", choices=("tiny", "demo", "large", "xlarge"))
     parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)

@@ -310,7 +310,7 @@ def speedup_lines(parallel: Outcome, baseline: Outcome, sampled: bool) -> list[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="large", choices=("tiny", "demo", "large"))
+    parser.add_argument("--size", default="large", choices=("tiny", "demo", "large", "xlarge"))
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument(
