@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import hjson
 from jsonschema import Draft7Validator
@@ -190,6 +191,31 @@ def _semantic_errors(raw: Mapping[str, Any]) -> list[str]:
         errors.append("MIVIDEO.udp_service_account_json_filename: required (the UDP key file)")
     errors += _date_errors(raw)
     errors += pattern_errors(raw)
+    errors += _edx_reports_errors(raw)
+    return errors
+
+
+def _edx_reports_errors(raw: Mapping[str, Any]) -> list[str]:
+    """What the EDX_REPORTS schema cannot say: each mode's parts, a real time zone."""
+    section = raw.get("EDX_REPORTS")
+    if not isinstance(section, dict):
+        return []
+    errors = []
+    mode = section.get("mode", "trigger")
+    if mode in ("trigger", "both") and "lms" not in section:
+        errors.append(f"EDX_REPORTS.lms: mode {mode!r} needs the LMS url and OAuth client")
+    if mode in ("collect", "both") and "collect_from" not in section:
+        errors.append(f"EDX_REPORTS.collect_from: mode {mode!r} needs the report store to read")
+    if section.get("only_ccx") and not section.get("include_ccx"):
+        errors.append("EDX_REPORTS.only_ccx: needs include_ccx: true")
+    zone = section.get("time_zone", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError):
+        errors.append(
+            f"EDX_REPORTS.time_zone: unknown time zone {zone!r}; use an IANA name such as "
+            "'America/Detroit'"
+        )
     return errors
 
 

@@ -15,6 +15,9 @@ SECRET_KEYS = frozenset(
         "CLIENT_SECRET",
         "password",
         "TOKEN_AUTH",
+        # EDX_REPORTS
+        "client_secret",
+        "secret_access_key",
     }
 )
 SECRET_PARAMS = frozenset(

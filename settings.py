@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from redaction import Secret, register_secret
 from vocab import ConfigError, JobName
@@ -42,6 +43,18 @@ DEFAULTS = {
     "ZOOM.BASE_URL": "https://api.zoom.us/v2",
     "ZOOM.TOKEN_URL": "https://zoom.us/oauth/token",
     "ZOOM.LOOKBACK_DAYS": 3,
+    "EDX_REPORTS.mode": "trigger",
+    "EDX_REPORTS.reports": ("grade_report", "problem_grade_report", "student_profile_info"),
+    "EDX_REPORTS.include_ccx": False,
+    "EDX_REPORTS.only_ccx": False,
+    "EDX_REPORTS.layout": "regular",
+    "EDX_REPORTS.by_date_format": "%Y/%m/%d",
+    "EDX_REPORTS.time_zone": "UTC",
+    "EDX_REPORTS.max_concurrent_tasks": 1,
+    "EDX_REPORTS.poll_timeout_s": 1800.0,
+    "EDX_REPORTS.poll_interval_s": 30.0,
+    "EDX_REPORTS.listing_api": "v1",
+    "EDX_REPORTS.request_timeout_s": 60.0,
     "MATOMO.LOOKBACK_DAYS": 3,
     "MATOMO.COURSE_ID_PATTERN": r"/courses/(\d+)",
     "MATOMO.SKIP_URL_PATTERNS": (r"/login(?![\w-])",),
@@ -167,6 +180,7 @@ class Settings:
     udw: UdwSettings | None
     mivideo: MiVideoSettings | None
     zoom: ZoomSettings | None
+    edx_reports: EdxReportsSettings | None = None
     replace_min_row_ratio: float = 0.5
     force_replace: bool = False
     db_wait_seconds: float = 120.0
@@ -249,6 +263,7 @@ def build_settings(raw: Mapping[str, Any], config_dir: Path, root_dir: Path) -> 
         else None,
         mivideo=_mivideo(raw, config_dir) if "MIVIDEO" in raw else None,
         zoom=_zoom(raw) if "ZOOM" in raw else None,
+        edx_reports=_edx_reports(raw, root_dir) if "EDX_REPORTS" in raw else None,
         replace_min_row_ratio=_default(raw, "REPLACE_MIN_ROW_RATIO"),
         force_replace=_default(raw, "FORCE_REPLACE"),
         db_wait_seconds=_default(raw, "DB_WAIT_SECONDS"),
@@ -356,3 +371,117 @@ def pattern_errors(raw: Mapping[str, Any]) -> list[str]:
                 f"id, e.g. {DEFAULTS['MATOMO.COURSE_ID_PATTERN']!r}"
             )
     return errors
+
+
+# --- EDX_REPORTS --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectStoreSettings:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph) and the prefix to read under."""
+
+    bucket: str
+    access_key_id: str
+    secret_access_key: Secret
+    prefix: str = ""
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenEdxLmsSettings:
+    """An Open edX LMS and the OAuth2 client (client-credentials grant) that reaches it."""
+
+    url: str
+    client_id: str
+    client_secret: Secret
+    listing_api: Literal["v1", "legacy"] = "v1"
+    request_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class ReportStoreSettings:
+    """Where report files are: a local directory or a bucket, and the key prefix inside it."""
+
+    prefix: str = ""
+    local_dir: Path | None = None
+    bucket: ObjectStoreSettings | None = None
+
+    @property
+    def describe(self) -> str:
+        if self.bucket is not None:
+            return f"s3://{self.bucket.bucket}/{self.prefix}"
+        return f"{self.local_dir}/{self.prefix}"
+
+
+@dataclass(frozen=True)
+class EdxReportsSettings:
+    """The EDX_REPORTS job: the LMS, the courses and reports, where files go, how to wait."""
+
+    mode: Literal["trigger", "collect", "both"]
+    course_ids: tuple[str, ...]
+    reports: tuple[str, ...]
+    destination: ReportStoreSettings
+    lms: OpenEdxLmsSettings | None = None
+    collect_from: ReportStoreSettings | None = None
+    include_ccx: bool = False
+    only_ccx: bool = False
+    layout: Literal["regular", "by_date", "flat"] = "regular"
+    by_date_format: str = "%Y/%m/%d"
+    time_zone: ZoneInfo = ZoneInfo("UTC")  # noqa: RUF009 - an immutable value
+    max_concurrent_tasks: int = 1
+    poll_timeout_s: float = 1800.0
+    poll_interval_s: float = 30.0
+
+
+def _report_store(node: Mapping[str, Any], root_dir: Path) -> ReportStoreSettings:
+    local = node.get("local_dir")
+    bucket = None
+    if "bucket" in node:
+        bucket = ObjectStoreSettings(
+            bucket=node["bucket"],
+            access_key_id=node.get("access_key_id", ""),
+            secret_access_key=Secret(node.get("secret_access_key", "")),
+            prefix=node.get("prefix", ""),
+            region=node.get("region", "us-east-1"),
+            endpoint_url=node.get("endpoint_url"),
+        )
+    return ReportStoreSettings(
+        prefix=node.get("prefix", ""),
+        local_dir=(Path(local) if Path(local).is_absolute() else root_dir / local)
+        if local
+        else None,
+        bucket=bucket,
+    )
+
+
+def _edx_reports(raw: Mapping[str, Any], root_dir: Path) -> EdxReportsSettings:
+    section = raw["EDX_REPORTS"]
+    lms = section.get("lms")
+    source = section.get("collect_from")
+    return EdxReportsSettings(
+        mode=_default(raw, "EDX_REPORTS.mode"),
+        course_ids=tuple(section["course_ids"]),
+        reports=tuple(_default(raw, "EDX_REPORTS.reports")),
+        destination=_report_store(section["destination"], root_dir),
+        lms=OpenEdxLmsSettings(
+            url=lms["url"].rstrip("/"),
+            client_id=lms["client_id"],
+            client_secret=Secret(lms["client_secret"]),
+            listing_api=lms.get("listing_api", DEFAULTS["EDX_REPORTS.listing_api"]),
+            request_timeout=float(
+                lms.get("request_timeout_s", DEFAULTS["EDX_REPORTS.request_timeout_s"])
+            ),
+        )
+        if lms
+        else None,
+        collect_from=_report_store(source, root_dir) if source else None,
+        include_ccx=_default(raw, "EDX_REPORTS.include_ccx"),
+        only_ccx=_default(raw, "EDX_REPORTS.only_ccx"),
+        layout=_default(raw, "EDX_REPORTS.layout"),
+        by_date_format=_default(raw, "EDX_REPORTS.by_date_format"),
+        time_zone=ZoneInfo(_default(raw, "EDX_REPORTS.time_zone")),
+        max_concurrent_tasks=_default(raw, "EDX_REPORTS.max_concurrent_tasks"),
+        poll_timeout_s=float(_default(raw, "EDX_REPORTS.poll_timeout_s")),
+        poll_interval_s=float(_default(raw, "EDX_REPORTS.poll_interval_s")),
+    )

@@ -17,6 +17,7 @@ class DataSourceName(StrEnum):
     CANVAS_LTI = "CANVAS_LTI"
     KALTURA_API = "KALTURA_API"
     MATOMO_API = "MATOMO_API"
+    OPENEDX_LMS_REPORTS = "OPENEDX_LMS_REPORTS"
     UNIZIN_DATA_PLATFORM_EVENTS = "UNIZIN_DATA_PLATFORM_EVENTS"
     UNIZIN_DATA_WAREHOUSE = "UNIZIN_DATA_WAREHOUSE"
     ZOOM_API = "ZOOM_API"
@@ -127,6 +128,21 @@ class JobName(Enum):
             TableSpec("matomo_visits_day", "merge", ("site_id", "visit_date")),
             TableSpec("matomo_page_day", "merge", ("site_id", "visit_date", "url_hash")),
             TableSpec("etl_cursor", "merge", ("name",)),
+        ),
+    )
+
+    EDX_REPORTS = JobSpec(
+        "edx_reports.job",
+        "Open edX grade, problem grade and profile reports: triggered or collected, parsed",
+        ("EDX_REPORTS",),
+        (DataSourceName.OPENEDX_LMS_REPORTS,),
+        (
+            TableSpec("edx_report_file", "merge", ("course_id", "report_type", "file_name")),
+            TableSpec("edx_report_column", "append"),
+            TableSpec("edx_grade_report_learner", "append"),
+            TableSpec("edx_grade_cell", "append"),
+            TableSpec("edx_problem_cell", "append"),
+            TableSpec("edx_profile_row", "append"),
         ),
     )
 

@@ -1,13 +1,15 @@
-"""Local emulators of Canvas, BigQuery, Kaltura, Zoom and Matomo, started together for sandbox."""
+"""Local emulators of Canvas, BigQuery, Kaltura, Zoom, Matomo and the Open edX LMS."""
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,9 +62,12 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
     default the local server) is filled with the UDW tables, so the UDW enrichment runs too.
     """
     from sandbox import bigquery, canvas, kaltura, matomo, zoom
+    from sandbox.lms import server as lms
 
     data = _generate(size, seed)
     with ExitStack() as stack:
+        lms_store = stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-lms-"))
+        lms_server = stack.enter_context(lms.start_sandbox(Path(lms_store)))
         servers = {
             "canvas": canvas.start(data.university, token=CANVAS_TOKEN),
             "bigquery": bigquery.start(data.events, table=EVENTS_TABLE),
@@ -77,13 +82,22 @@ def running(size: str = "demo", *, seed: int = 7) -> Iterator[Sandbox]:
             ),
         }
         urls = {name: stack.enter_context(server).url for name, server in servers.items()}
+        urls["lms"] = lms_server.url
         logger.info(
             "sandbox %s: %d courses; emulators at %s",
             size,
             len(data.university.course_ids),
             ", ".join(urls.values()),
         )
-        yield _sandbox(urls, data)
+        sandbox = _sandbox(urls, data)
+        sandbox.placeholders.update(
+            {
+                "<sandbox:lms>": urls["lms"],
+                "<sandbox:lms_secret>": lms.CLIENT_SECRET,
+                "<sandbox:lms_store>": lms_store,
+            }
+        )
+        yield sandbox
 
 
 def _generate(size: str, seed: int) -> _Data:

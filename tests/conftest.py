@@ -154,12 +154,15 @@ def mariadb_template() -> Iterator[tuple[str, list[tuple[str, str]]]]:
         engine.dispose()
         with _mariadb_admin() as admin, admin.cursor() as cursor:
             cursor.execute(f"USE `{name}`")
-            cursor.execute("SHOW TABLES")
-            tables = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SHOW FULL TABLES")
+            kinds = cursor.fetchall()
             ddl = []
-            for table in tables:
+            for table, kind in sorted(kinds, key=lambda row: row[1] == "VIEW"):
                 cursor.execute(f"SHOW CREATE TABLE `{table}`")
-                ddl.append((table, cursor.fetchone()[1]))
+                create = cursor.fetchone()[1]
+                if kind == "VIEW":  # recreated after the tables, naming them unqualified
+                    create = "CREATE VIEW" + create.split(" VIEW", 1)[1].replace(f"`{name}`.", "")
+                ddl.append((table if kind != "VIEW" else "", create))
         yield name, ddl
     finally:
         with _mariadb_admin() as admin, admin.cursor() as cursor:
@@ -177,7 +180,8 @@ def mariadb_engine(
         cursor.execute("SET foreign_key_checks = 0")  # tables arrive in any order
         for table, create in ddl:
             cursor.execute(create)
-            cursor.execute(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
+            if table:  # views ("") have no rows of their own
+                cursor.execute(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
     engine = make_engine(DbSettings(mariadb_url))
     yield engine
     engine.dispose()

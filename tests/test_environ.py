@@ -32,6 +32,8 @@ FILLED = {
     "<zoom-client-id>": "cid",
     "<zoom-client-secret>": "zoom-secret-789",
     "<matomo-token-auth>": "matomo-token-0a1b2c",
+    "<edx-client-id>": "reports-client",
+    "<edx-client-secret>": "edx-secret-321",
 }
 
 
@@ -268,5 +270,5 @@ def test_every_schema_key_is_documented():
         k for k in schema_keys(schema, schema["definitions"]) if f"`{k}`" not in docs
     )
     assert undocumented == []
-    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM", "MATOMO"):
+    for section in ("CANVAS", "UDW", "INVENTORY_DB", "MIVIDEO", "ZOOM", "MATOMO", "EDX_REPORTS"):
         assert f"{section}: {{" in template

@@ -1,0 +1,1 @@
+"""Open edX LMS emulator: OAuth token, instructor report tasks, report listing and downloads."""
