@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -119,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"load average before: {load_average()}  ({threading.active_count()} threads)")
+    print(f"load average before: {load_average()}")
     with emulator(args.size, 1, 0.0, False) as pipe:
         url = pipe.recv()
         runs = measure(url, args.workers, args.repeat)
