@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from bench.common import interleaved, load_average, spread
 from course_inventory import job
 from db import Database
 from db.engine import make_engine
@@ -309,7 +310,7 @@ def speedup_lines(parallel: Outcome, baseline: Outcome, sampled: bool) -> list[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="large", choices=("tiny", "demo", "large"))
+    parser.add_argument("--size", default="large", choices=("tiny", "demo", "large", "xlarge"))
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument(
@@ -322,24 +323,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--rerun", action="store_true", help="also time a second run")
     parser.add_argument("--no-throttle", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds (>= 3)")
     parser.add_argument("--db-server", default=DB_SERVER)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     configure_logging("INFO" if args.verbose else "WARNING")
+    print(f"load average before: {load_average()}")
     report = [
         f"COURSE_INVENTORY benchmark: size {args.size}, {args.latency * 1000:.0f} ms "
-        f"latency per request, throttling {'off' if args.no_throttle else 'on'}"
+        f"latency per request, throttling {'off' if args.no_throttle else 'on'}, "
+        f"{args.repeat} interleaved rounds"
     ]
-    parallel = measure(args, 1, args.workers, args.rerun)
-    for outcome in parallel:
-        report += describe(outcome)
+    runs: dict[str, list[Outcome]] = {}
+    every = 1
+    variants = ("parallel",) if args.no_baseline else ("parallel", "sequential")
+    for _, variant in interleaved(variants, args.repeat):
+        if variant == "parallel":
+            outcomes = measure(args, 1, args.workers, args.rerun)
+            every = _sample_step(args.baseline_courses, outcomes[0].courses)
+        else:
+            outcomes = measure(args, every, 1, rerun=False)
+        for outcome in outcomes:
+            runs.setdefault(outcome.label, []).append(outcome)
+            report += describe(outcome)
+    report += summary_lines(runs)
     if not args.no_baseline:
-        every = _sample_step(args.baseline_courses, parallel[0].courses)
-        baseline = measure(args, every, 1, rerun=False)[0]
-        report += describe(baseline)
-        report += speedup_lines(parallel[0], baseline, every > 1)
+        labels = list(runs)
+        baseline_label = next(label for label in labels if label.startswith("sequential"))
+        parallel, baseline = _median_run(runs[labels[0]]), _median_run(runs[baseline_label])
+        report += speedup_lines(parallel, baseline, every > 1)
     print("\n".join(report))  # the benchmark's output is its report
+    print(f"load average after: {load_average()}")
     return 0
+
+
+def summary_lines(runs: dict[str, list[Outcome]]) -> list[str]:
+    lines = ["", "min / median / max over the rounds:"]
+    for label, outcomes in runs.items():
+        ratios = [o.seconds / o.ceiling_seconds for o in outcomes if o.ceiling_seconds]
+        lines.append(
+            f"  {label}: wall {spread(o.seconds for o in outcomes)} s, "
+            f"x throttle ceiling {spread(ratios)}, "
+            f"emulator CPU {spread(o.emulator_cpu_seconds for o in outcomes)} s"
+        )
+    return lines
+
+
+def _median_run(outcomes: list[Outcome]) -> Outcome:
+    return sorted(outcomes, key=lambda o: o.seconds)[len(outcomes) // 2]
 
 
 def _sample_step(wanted: int, kept: int) -> int:

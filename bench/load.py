@@ -1,8 +1,11 @@
-"""Benchmark: enrollment rows into MariaDB by Database.replace / merge against raw LOAD DATA.
+"""Benchmark: enrollment rows by Database.replace / merge against each backend's plain load.
 
 Usage: .venv/bin/python -m bench.load [--rows 1000000] [--repeat 3] [--alternatives]
-Creates a throwaway database on the server (root@127.0.0.1:3306 by default), migrates it,
-and prints a Markdown table of medians, ratios to the reference and peak RSS.
+       [--backend mariadb|sqlite|both]
+MariaDB: a throwaway database on the server (root@127.0.0.1:3306 by default), reference
+LOAD DATA. SQLite: a temporary file, reference executemany in one transaction. Prints the
+load average before and after and a Markdown table of min / median / max, ratios to the
+reference and peak RSS.
 """
 
 from __future__ import annotations
@@ -12,15 +15,12 @@ import logging
 import os
 import platform
 import resource
-import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,8 @@ import pandas as pd
 import pymysql
 import sqlalchemy as sa
 
+from bench.common import RssSampler, Step, load_average, spread, timed
+from bench.load_sqlite import run_sqlite
 from db import Database
 from db.engine import make_engine
 from db.frames import TableInfo, prepare, reflect_table
@@ -46,7 +48,6 @@ ROLES = [
     "ObserverEnrollment",
 ]
 ROLE_WEIGHTS = [0.9, 0.03, 0.03, 0.02, 0.02]
-PAGE = 4096
 
 
 def enrollment_frame(rows: int, seed: int = 7) -> pd.DataFrame:
@@ -65,49 +66,6 @@ def enrollment_frame(rows: int, seed: int = 7) -> pd.DataFrame:
             "role_type": rng.choice(ROLES, rows, p=ROLE_WEIGHTS),
         }
     )
-
-
-class RssSampler(threading.Thread):
-    """Samples this process's resident set size to find each step's peak."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak = 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.02):
-            self.peak = max(self.peak, current_rss())
-
-    def reset(self) -> None:
-        self.peak = current_rss()
-
-
-def current_rss() -> int:
-    pages = Path("/proc/self/statm").read_text().split()[1]
-    return int(pages) * PAGE
-
-
-@dataclass
-class Step:
-    name: str
-    rows: int
-    seconds: list[float] = field(default_factory=list)
-    peak_rss: int = 0
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
-
-
-@contextmanager
-def timed(step: Step, sampler: RssSampler) -> Iterator[None]:
-    sampler.reset()
-    started = time.perf_counter()
-    yield
-    step.seconds.append(time.perf_counter() - started)
-    step.peak_rss = max(step.peak_rss, sampler.peak, current_rss())
-    logger.info("%s: %.2f s", step.name, step.seconds[-1])
 
 
 @contextmanager
@@ -226,28 +184,23 @@ def load_in_transaction(conn: sa.Connection, frame: pd.DataFrame, info: TableInf
     load_frame(conn, prepare(frame, info), info, "enrollment")
 
 
-def report(steps: list[Step], engine: sa.Engine, rows: int, repeat: int) -> str:
-    reference, floor = steps[0].median, steps[1].median
+def report(steps: list[Step], rows: int, repeat: int, floor_index: int | None = 1) -> str:
+    reference = steps[0].median
+    floor = steps[floor_index].median if floor_index is not None else None
     lines = [
-        f"{rows:,} enrollment rows, median of {repeat} (single runs marked *)",
+        f"{rows:,} enrollment rows, {repeat} interleaved runs (single runs marked *)",
         "",
-        "| step | median s | rows/s | x reference | x floor | peak RSS MiB | runs (s) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| step | min / median / max s | rows/s | x reference | x floor | peak RSS MiB |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for step in steps:
-        runs = " / ".join(f"{s:.2f}" for s in step.seconds)
         star = "*" if len(step.seconds) == 1 else ""
         rss = f"{step.peak_rss / 2**20:,.0f}" if step.peak_rss else "-"
+        to_floor = f"{step.median / floor:.2f}" if floor else "-"
         lines.append(
-            f"| {step.name}{star} | {step.median:.2f} | {rows / step.median:,.0f} | "
-            f"{step.median / reference:.2f} | {step.median / floor:.2f} | {rss} | "
-            f"{runs} |"
+            f"| {step.name}{star} | {spread(step.seconds)} | {rows / step.median:,.0f} | "
+            f"{step.median / reference:.2f} | {to_floor} | {rss} |"
         )
-    lines += [
-        "",
-        f"peak RSS of the whole run (ru_maxrss): {peak_rss_mib():,.0f} MiB",
-        f"machine: {machine(engine)}",
-    ]
     return "\n".join(lines) + "\n"
 
 
@@ -282,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         default="mysql+pymysql://root@127.0.0.1:3306/",
         help="server URL; a scratch database is created and dropped on it",
     )
+    parser.add_argument("--backend", choices=("mariadb", "sqlite", "both"), default="both")
     parser.add_argument(
         "--alternatives",
         action="store_true",
@@ -292,9 +246,18 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr
     )
     logging.getLogger("yoyo").setLevel(logging.WARNING)
-    with scratch_database(args.url) as engine:
-        steps = run(engine, args.rows, args.repeat, args.alternatives)
-        sys.stdout.write(report(steps, engine, args.rows, args.repeat))
+    out = sys.stdout
+    out.write(f"load average before: {load_average()}\n")
+    if args.backend in ("sqlite", "both"):
+        steps = run_sqlite(enrollment_frame(args.rows), args.repeat)
+        out.write("\nSQLite\n\n" + report(steps, args.rows, args.repeat, floor_index=None))
+    if args.backend in ("mariadb", "both"):
+        with scratch_database(args.url) as engine:
+            steps = run(engine, args.rows, args.repeat, args.alternatives)
+            out.write("\nMariaDB\n\n" + report(steps, args.rows, args.repeat))
+            out.write(f"machine: {machine(engine)}\n")
+    out.write(f"peak RSS of the whole run (ru_maxrss): {peak_rss_mib():,.0f} MiB\n")
+    out.write(f"load average after: {load_average()}\n")
     return 0
 
 

@@ -59,7 +59,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--sandbox",
         nargs="?",
         const="demo",
-        choices=["tiny", "demo", "large"],
+        choices=["tiny", "demo", "large", "xlarge"],
         help="run against the local sandbox sources (default size: demo)",
     )
     parser.add_argument(

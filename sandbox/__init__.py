@@ -30,6 +30,7 @@ VOLUMES = {
     "tiny": {"events": 400, "media": 60, "meetings_per_day": 4},
     "demo": {"events": 6_000, "media": 800, "meetings_per_day": 25},
     "large": {"events": 120_000, "media": 15_000, "meetings_per_day": 400},
+    "xlarge": {"events": 360_000, "media": 45_000, "meetings_per_day": 1_200},
 }
 DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 UDW_DATABASE = "course_inventory_sandbox_udw"

@@ -37,6 +37,10 @@ class ThrottleGovernor:
     sustained load to the refill rate. A throttled reply halves the allowance and caps it
     below the concurrency that was refused. Waiting requests are admitted by priority, then
     first come, first served.
+
+    Only the head of the queue can be admitted, so each waiter sleeps on a condition of its
+    own and a change wakes the head alone; waking every waiter on each release costs a
+    context switch per thread for one admission.
     """
 
     def __init__(
@@ -58,9 +62,9 @@ class ThrottleGovernor:
         self._ceiling = self.max_concurrency
         self._ceiling_at = 0.0
         self._resume_at = 0.0
-        self._queue: list[tuple[int, int]] = []
+        self._queue: list[tuple[int, int, threading.Condition]] = []
         self._tickets = itertools.count()
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
 
     @contextmanager
     def slot(self, priority: int = 1) -> Iterator[None]:
@@ -73,19 +77,19 @@ class ThrottleGovernor:
         try:
             yield
         finally:
-            with self._cond:
+            with self._lock:
                 self.in_flight -= 1
                 elapsed = time.monotonic() - started
                 self._round_trip = (
                     elapsed if not self._round_trip else 0.9 * self._round_trip + 0.1 * elapsed
                 )
-                self._cond.notify_all()
+                self._wake()
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Adjust the allowance from a response's rate-limit headers (call inside the slot)."""
         remaining = _float(headers.get("X-Rate-Limit-Remaining"))
         cost = _float(headers.get("X-Request-Cost"))
-        with self._cond:
+        with self._lock:
             if cost is not None:
                 self._avg_cost = 0.8 * self._avg_cost + 0.2 * cost
             if remaining is None:
@@ -99,7 +103,7 @@ class ThrottleGovernor:
                 self._adjust(self.limit + 1)
             if spare < self.preflight and self.in_flight <= 1:
                 self._pause_for((self.preflight - spare) / self.refill_per_second)
-            self._cond.notify_all()
+            self._wake()
 
     def penalize(self) -> None:
         """Record a throttled reply: halve the allowance and keep it below what just failed.
@@ -108,11 +112,11 @@ class ThrottleGovernor:
         one per ``CEILING_RECOVERY_SECONDS`` without refusals, in case the refusal came from
         a passing burst of expensive requests rather than from too many at once.
         """
-        with self._cond:
+        with self._lock:
             self._ceiling = max(1, min(self._ceiling, self.in_flight - 1))
             self._ceiling_at = time.monotonic()
             self._adjust(self.limit // 2, force=True)
-            self._cond.notify_all()
+            self._wake()
 
     def _adjust(self, limit: int, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -128,17 +132,23 @@ class ThrottleGovernor:
         self.limit, self._changed_at = limit, now
 
     def _acquire(self, priority: int) -> None:
-        entry = (priority, next(self._tickets))
-        with self._cond:
+        mine = threading.Condition(self._lock)
+        entry = (priority, next(self._tickets), mine)
+        with self._lock:
             heapq.heappush(self._queue, entry)
             while True:
                 wait = self._resume_at - time.monotonic()
-                if self._queue[0] == entry and wait <= 0 and self.in_flight < self.limit:
+                if self._queue[0] is entry and wait <= 0 and self.in_flight < self.limit:
                     heapq.heappop(self._queue)
                     self.in_flight += 1
-                    self._cond.notify_all()
+                    self._wake()
                     return
-                self._cond.wait(timeout=wait if wait > 0 else None)
+                mine.wait(timeout=wait if wait > 0 else None)
+
+    def _wake(self) -> None:
+        """Wake the waiter at the head of the queue (call holding the lock)."""
+        if self._queue:
+            self._queue[0][2].notify()
 
     def _pause_for(self, seconds: float) -> None:
         seconds = min(max(seconds, 0.0), MAX_PAUSE_SECONDS)

@@ -47,6 +47,10 @@ SIZES = {
     "large": SizeSpec(
         courses=10_000, colleges=12, departments=6, mean_students=52.0, users=120_000
     ),
+    # The scale of the largest Canvas instances: about 30,000 courses, 1.5 million enrollments.
+    "xlarge": SizeSpec(
+        courses=30_000, colleges=16, departments=8, mean_students=52.0, users=300_000
+    ),
 }
 
 # The first courses are pinned so every size (and every seed) has each edge case.

@@ -17,8 +17,8 @@ HOST_COUNT = 40
 # Weekend days are quiet on campus; the rest gives "some days without meetings" at every size.
 EMPTY_WEEKDAY_RATE = 0.12
 EMPTY_WEEKEND_RATE = 0.6
-# Average meetings per non-empty day for each sandbox size (``--sandbox tiny|demo|large``).
-PER_DAY_BY_SIZE = {"tiny": 4, "demo": 25, "large": 400}
+# Average meetings per non-empty day for each sandbox size (``--sandbox tiny|demo|large|xlarge``).
+PER_DAY_BY_SIZE = {"tiny": 4, "demo": 25, "large": 400, "xlarge": 1_200}
 
 
 @dataclass

@@ -163,3 +163,10 @@ def test_truth_helpers(tiny_university: University) -> None:
     placements = tiny_university.expected_lti_placements([164])
     assert (tiny_university.showcase_course_id, 25194) in placements
     assert (tiny_university.showcase_course_id, 4352) not in placements
+
+
+def test_sizes_grow_towards_the_largest_canvas_instances() -> None:
+    from sandbox.university.generator import SIZES
+
+    courses = [SIZES[name].courses for name in ("tiny", "demo", "large", "xlarge")]
+    assert courses == sorted(courses) and courses[-1] == 30_000

@@ -133,3 +133,47 @@ def test_redaction_of_urls_and_headers() -> None:
     assert "per_page=100" in redacted and "state[]=a" in redacted
     headers = redaction.redact_headers({"Authorization": "Bearer s3cr3t", "Accept": "json"})
     assert headers == {"Authorization": "Bearer ***", "Accept": "json"}
+
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _clear_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def test_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    def proxy(request: Request) -> Response:
+        return Response(200, {"host": request.header("Host"), "path": request.path})
+
+    _clear_proxy_environment(monkeypatch)
+    with start_server(proxy, "proxy") as server:
+        monkeypatch.setenv("HTTP_PROXY", server.url)
+        session = _session()
+        body = http.decode_json(_get(session, "http://canvas.example.invalid/api/v1/x"), SOURCE)
+    # The name does not resolve: only the proxy could have answered.
+    assert body == {"host": "canvas.example.invalid", "path": "/api/v1/x"}
+
+
+def test_no_proxy_hosts_are_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear_proxy_environment(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    session = _session(max_attempts=1)
+    with start_server(lambda request: Response(200, {"direct": True}), "direct") as server:
+        assert http.decode_json(_get(session, f"{server.url}/x"), SOURCE) == {"direct": True}
+
+
+def test_ca_bundle_is_read_from_the_environment_when_the_session_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/campus-ca.pem")
+    session = _session()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/elsewhere.pem")  # later changes are not consulted
+    assert session.verify == "/etc/ssl/campus-ca.pem"
+    assert session.trust_env is False
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    assert _session().verify is True

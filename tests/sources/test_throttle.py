@@ -88,3 +88,25 @@ def test_higher_priority_is_admitted_first() -> None:
     rest.join()
     graphql.join()
     assert order == ["graphql", "rest"]
+
+
+def test_queued_requests_are_all_admitted_in_arrival_order() -> None:
+    governor = ThrottleGovernor(1)
+    order: list[int] = []
+    gate = threading.Event()
+
+    def request(number: int) -> None:
+        with governor.slot():
+            order.append(number)
+
+    threads = []
+    with governor.slot():
+        for number in range(8):
+            threads.append(threading.Thread(target=request, args=(number,)))
+            threads[-1].start()
+            while len(governor._queue) <= number:  # queue them one after another
+                gate.wait(0.001)
+    for thread in threads:
+        thread.join(5)
+    assert order == list(range(8))
+    assert governor.in_flight == 0
