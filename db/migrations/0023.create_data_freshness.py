@@ -24,6 +24,12 @@ SOURCE_TABLES = {
     ),
     "KALTURA_API": "mivideo_media_started_hourly, mivideo_media_created, mivideo_media_courses",
     "MATOMO_API": "matomo_visits_day, matomo_page_day",
+    "OPENEDX_TRACKING_LOGS": (
+        "edx_log_file, edx_log_file_name, edx_learner_day, edx_course_activity_weekly, "
+        "edx_event_type_day, edx_enrollment_event, edx_enrollment_day, edx_learner_course, "
+        "edx_time_spent_day, kpi_params, edx_video_viewing, edx_video, edx_video_segment, "
+        "edx_video_learner, edx_page_day, edx_engagement_week, edx_time_on_page_day"
+    ),
     "OPENEDX_LMS_REPORTS": (
         "edx_report_file, edx_report_column, edx_grade_report_learner, edx_grade_cell, "
         "edx_problem_cell, edx_profile_row"
