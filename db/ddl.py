@@ -6,7 +6,7 @@ that keep the tables it creates identical.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 StepFunction = Callable[[Any], None]
@@ -42,5 +42,26 @@ def create_table(name: str, body: str) -> tuple[StepFunction, StepFunction]:
 
     def rollback(conn: Any) -> None:
         conn.cursor().execute(f"DROP TABLE {name}")
+
+    return apply, rollback
+
+
+def comment_tables(comments: Mapping[str, str]) -> tuple[StepFunction, StepFunction]:
+    """Return yoyo (apply, rollback) functions that set and clear table comments on MySQL.
+
+    SQLite has no table comments, so both do nothing there.
+    """
+
+    def apply(conn: Any) -> None:
+        if dialect_of(conn) == "mysql":
+            cursor = conn.cursor()
+            for table, comment in comments.items():
+                cursor.execute(f"ALTER TABLE {table} COMMENT = %s", (comment,))
+
+    def rollback(conn: Any) -> None:
+        if dialect_of(conn) == "mysql":
+            cursor = conn.cursor()
+            for table in comments:
+                cursor.execute(f"ALTER TABLE {table} COMMENT = ''")
 
     return apply, rollback

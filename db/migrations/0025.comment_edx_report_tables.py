@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from yoyo import step
 
-from db.ddl import dialect_of
+from db.ddl import comment_tables
 
 # After the EDX_REPORTS tables exist, whichever order the two blocks were applied in.
 __depends__ = {"0024.comment_matomo_tables", "0075.create_edx_profile_row"}
@@ -21,18 +19,4 @@ COMMENTS = {
 }
 
 
-def apply(conn: Any) -> None:
-    if dialect_of(conn) == "mysql":  # SQLite has no table comments
-        cursor = conn.cursor()
-        for table, comment in COMMENTS.items():
-            cursor.execute(f"ALTER TABLE {table} COMMENT = %s", (comment,))
-
-
-def rollback(conn: Any) -> None:
-    if dialect_of(conn) == "mysql":
-        cursor = conn.cursor()
-        for table in COMMENTS:
-            cursor.execute(f"ALTER TABLE {table} COMMENT = ''")
-
-
-step(apply, rollback)
+step(*comment_tables(COMMENTS))
