@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 # Migrations create, alter and drop tables, indexes, foreign keys and views; loads insert,
 # update and delete; a swap renames (ALTER and DROP on the old table, CREATE and INSERT on the
-# new). The run lock is a named lock (GET_LOCK), which needs no privilege but is tried anyway.
+# new). The run lock is a named lock (GET_LOCK), which needs no privilege but is tried anyway;
+# LOCK TABLES too, so one grant serves the runs and a consistent mysqldump by the same user.
 NEEDED = (
     "SELECT",
     "CREATE",
@@ -28,6 +29,7 @@ NEEDED = (
     "INDEX",
     "REFERENCES",
     "CREATE VIEW",
+    "LOCK TABLES",
 )
 _GRANTS = """
 SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = :grantee
