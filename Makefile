@@ -23,6 +23,7 @@ bench-inventory: $(VENV)/.dev
 
 bench-mivideo: $(VENV)/.dev
 	$(PY) -m bench.mivideo_scan
+
 bench-stop: $(VENV)/.dev
 	$(PY) -m bench.stop
 
