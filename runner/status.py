@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from logs import current_format
-from vocab import ConfigError, DataSourceName
+from vocab import ConfigError, DatabaseUnavailable, DataSourceName
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from settings import Settings
 
 logger = logging.getLogger("run_jobs")
@@ -49,8 +51,11 @@ def report(settings: Settings, max_ages: Mapping[str, float]) -> int:
 
     db_engine = engine.make_engine(settings.db)
     engine.wait_for_database(db_engine, settings.db_wait_seconds)
-    last, fresh = runs.last_runs(db_engine), runs.freshness(db_engine)
-    db_engine.dispose()
+    try:
+        _require_migrated(db_engine)
+        last, fresh = runs.last_runs(db_engine), runs.freshness(db_engine)
+    finally:
+        db_engine.dispose()
     now = runs.utc_now()
     jobs = [_job_entry(job, last.get(job)) for job in _jobs(settings, last)]
     sources = [_source_entry(s, fresh.get(s), now, max_ages.get(s)) for s in sorted(fresh)]
@@ -60,6 +65,21 @@ def report(settings: Settings, max_ages: Mapping[str, float]) -> int:
     else:
         sys.stdout.write(_text(jobs, sources, stale))
     return EXIT_STALE if stale else EXIT_FRESH
+
+
+def _require_migrated(db_engine: sa.Engine) -> None:
+    """Status only reads: a database no run has migrated yet gets the fix, not a SQL error."""
+    import sqlalchemy as sa
+
+    inspector = sa.inspect(db_engine)
+    found = set(inspector.get_table_names()) | set(inspector.get_view_names())
+    missing = sorted({"job_run", "data_source_status", "data_freshness"} - found)
+    if missing:
+        where = db_engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"{where} has no {', '.join(missing)} yet: its migrations have not been applied; "
+            "run the jobs once (python run_jobs.py), which applies them"
+        )
 
 
 def _jobs(settings: Settings, last: Mapping[str, Any]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -348,6 +349,19 @@ def test_status_reports_last_runs_and_freshness_and_alerts_on_max_age(
     capsys.readouterr()
     assert run_jobs.main(["status", "--config", config, "--max-age", "NOPE=3"]) == 2
     assert "unknown source" in capsys.readouterr().err
+
+
+def test_status_on_a_database_no_run_has_migrated_names_the_fix(tmp_path, capsys):
+    database = tmp_path / "empty.sqlite"
+    sqlite3.connect(database).close()
+    config = str(write_config(tmp_path, f"sqlite:///{database}", ["ONLINE_MEETINGS"]))
+    assert run_jobs.main(["status", "--config", config]) == 3
+    captured = capsys.readouterr()
+    assert "migrations have not been applied; run the jobs once" in captured.err
+    assert "OperationalError" not in captured.err
+    assert captured.out.splitlines()[-1].endswith("exit 3: database unreadable")
+    with sqlite3.connect(database) as conn:  # status only reads: nothing was created
+        assert conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone() == (0,)
 
 
 def test_retry_failed_runs_only_the_jobs_whose_last_run_failed(
